@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'MYPROXY_AUTH_FAILED',
   'MYPROXY_PROTOCOL_ERROR',
   'MYPROXY_TIMEOUT',
+  // The caller cancelled the operation (AbortSignal).
+  'ABORTED',
   // Local output.
   'OUTPUT_WRITE_FAILED',
   // Anything that should never happen.

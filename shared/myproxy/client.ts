@@ -1,0 +1,204 @@
+/**
+ * myproxy-logon as one call, for the browser element and the CLI: key and CSR made locally,
+ * TLS to the server over any byte channel, GET, and the resulting credential.
+ */
+import { MyProxyWebError, toMyProxyWebError } from '../errors.js';
+import { createProxyCsr } from '../pki/csr.js';
+import { type Credential, describeCertificate } from '../pki/credential.js';
+import { exportSpki, generateRsaKeyPair, samePublicKey } from '../pki/keys.js';
+import { connectTls } from '../tls/index.js';
+import type { ByteChannel } from '../transport/channel.js';
+import { MyProxyCommand, serializeRequest } from './codec.js';
+import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegation } from './logon.js';
+
+export type LogonStep = 'generating-key' | 'connecting' | 'handshake' | 'requesting' | 'done';
+
+export interface LogonOptions {
+  /** Opens the transport: a WebSocket through the bridge, or TCP. */
+  openTransport: () => Promise<ByteChannel>;
+  /** The host name the server certificate must match. */
+  serverName: string;
+  /** DER trust anchors. */
+  trustRoots: readonly Uint8Array[];
+  /** Replaces the default server identity check; throws to reject. */
+  checkIdentity?: (leafDer: Uint8Array, serverName: string) => void;
+  username: string;
+  passphrase: string;
+  lifetimeSeconds: number;
+  credentialName?: string;
+  /** Else an RSA 2048 key pair is generated. */
+  keyPair?: CryptoKeyPair;
+  /** Whether a generated private key is extractable; default true (needed for PEM output). */
+  extractableKey?: boolean;
+  /** Default 30 s. */
+  handshakeTimeoutMs?: number;
+  /** Per MyProxy response; default 130 s (servers give up after 120 s). */
+  responseTimeoutMs?: number;
+  onProgress?: (step: LogonStep) => void;
+  /** Abort closes the transport and rejects with ABORTED. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * The C tools refuse pass phrases shorter than 6 characters (MIN_PASS_PHRASE_LEN in
+ * myproxy_read_pass.c). Servers authenticating through PAM or in CA mode have no such rule
+ * (protocol notes §2.4), but we follow myproxy-logon for now.
+ */
+export const MIN_PASS_PHRASE_LENGTH = 6;
+
+/** Longest lifetime accepted locally: ten years; servers cap it far lower anyway. */
+const MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
+
+function validate(options: LogonOptions): void {
+  const bad = (message: string): never => {
+    throw new MyProxyWebError('BAD_INPUT', message);
+  };
+  if (typeof options.openTransport !== 'function') bad('no transport given');
+  if (!options.serverName) bad('the server name is empty');
+  // No trust roots is not refused here: the handshake then fails with CERT_UNTRUSTED, like myproxy-logon.
+  if (!Array.isArray(options.trustRoots)) bad('the trusted CA certificates must be a list');
+  if (!options.username) bad('the user name is empty');
+  if (typeof options.passphrase !== 'string' || options.passphrase.length < MIN_PASS_PHRASE_LENGTH) {
+    bad(`the pass phrase must have at least ${MIN_PASS_PHRASE_LENGTH} characters`);
+  }
+  const lifetime = options.lifetimeSeconds;
+  if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS) {
+    bad('the lifetime must be a positive whole number of seconds');
+  }
+  if (options.credentialName !== undefined && options.credentialName === '') bad('the credential name is empty');
+  if (options.keyPair && (!options.keyPair.privateKey || !options.keyPair.publicKey)) bad('the key pair is incomplete');
+  // The request is built again in getDelegation; building it here rejects unsafe values
+  // (line breaks, NUL, text the server would parse as a field) before any key or connection.
+  serializeRequest({
+    command: MyProxyCommand.GET,
+    username: options.username,
+    passphrase: options.passphrase,
+    lifetimeSeconds: options.lifetimeSeconds,
+    ...(options.credentialName !== undefined ? { credentialName: options.credentialName } : {}),
+  });
+}
+
+function abortError(signal: AbortSignal): MyProxyWebError {
+  const reason: unknown = signal.reason;
+  const detail = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
+  return new MyProxyWebError('ABORTED', `logon cancelled${detail}`, { cause: reason });
+}
+
+/** Channels to close when the logon ends, however it ends; late arrivals are closed at once. */
+class OpenChannels {
+  private readonly channels: ByteChannel[] = [];
+  private closed = false;
+
+  add<T extends ByteChannel>(channel: T): T {
+    if (this.closed) closeQuietly(channel);
+    else this.channels.push(channel);
+    return channel;
+  }
+
+  closeAll(): void {
+    this.closed = true;
+    for (const channel of this.channels.splice(0).reverse()) closeQuietly(channel);
+  }
+}
+
+function closeQuietly(channel: ByteChannel): void {
+  try {
+    channel.close();
+  } catch {
+    // Closing is best effort.
+  }
+}
+
+export async function logon(options: LogonOptions): Promise<Credential> {
+  validate(options);
+  const { signal } = options;
+  if (signal?.aborted) throw abortError(signal);
+
+  const open = new OpenChannels();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    onAbort = () => {
+      open.closeAll();
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+
+  try {
+    return await Promise.race([run(options, open), aborted]);
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    throw toMyProxyWebError(error);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    open.closeAll();
+  }
+}
+
+async function run(options: LogonOptions, open: OpenChannels): Promise<Credential> {
+  const { signal, onProgress } = options;
+  const step = (name: LogonStep): void => {
+    if (signal?.aborted) throw abortError(signal);
+    onProgress?.(name);
+  };
+
+  // 1. Key pair and CSR, before any network traffic.
+  step('generating-key');
+  const keyPair = options.keyPair ?? (await generateRsaKeyPair({ extractable: options.extractableKey ?? true }));
+  const csr = await createProxyCsr(keyPair);
+  const ourSpki = await exportSpki(keyPair.publicKey);
+
+  // 2. Transport.
+  step('connecting');
+  const transport = open.add(await options.openTransport());
+
+  // 3. TLS.
+  step('handshake');
+  const tls = open.add(
+    await connectTls(transport, {
+      serverName: options.serverName,
+      trustRoots: options.trustRoots,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      ...(options.checkIdentity ? { checkIdentity: options.checkIdentity } : {}),
+    }),
+  );
+
+  // 4. MyProxy GET.
+  step('requesting');
+  const certificates = await getDelegation(
+    tls,
+    {
+      username: options.username,
+      passphrase: options.passphrase,
+      lifetimeSeconds: options.lifetimeSeconds,
+      ...(options.credentialName !== undefined ? { credentialName: options.credentialName } : {}),
+    },
+    csr,
+    { responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS },
+  );
+
+  // 5. The credential: the issued certificate must carry our public key.
+  const [issued, ...chain] = certificates;
+  if (!issued) throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the server returned no certificate');
+  const description = describeCertificate(issued);
+  if (!samePublicKey(description.publicKeySpki, ourSpki)) {
+    throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the issued certificate does not carry the public key we sent');
+  }
+  for (const der of chain) describeCertificate(der); // every chain entry must at least parse
+  const credential: Credential = {
+    certificate: issued,
+    chain,
+    privateKey: keyPair.privateKey,
+    subject: description.subject,
+    issuer: description.issuer,
+    notBefore: description.notBefore,
+    notAfter: description.notAfter,
+    isProxy: description.isProxy,
+  };
+  step('done');
+  return credential;
+}

@@ -1,0 +1,72 @@
+/**
+ * The credential a MyProxy GET returns, and its PEM file form (protocol notes §4.4).
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { MyProxyWebError } from '../errors.js';
+import { OID_PROXY_CERT_INFO } from './csr.js';
+import { formatDnOneline } from './dn.js';
+import { exportRsaPrivateKeyPkcs1 } from './keys.js';
+import { pemEncode } from './pem.js';
+
+export interface Credential {
+  /** DER of the issued certificate. */
+  certificate: Uint8Array;
+  /** DER of the rest of the chain as the server sent it (issuer first), excluding the issued certificate. */
+  chain: Uint8Array[];
+  /** May be non-extractable; then the credential cannot be written as PEM. */
+  privateKey: CryptoKey;
+  /** OpenSSL oneline form, e.g. `/O=Test/CN=Alice/CN=12345`. */
+  subject: string;
+  issuer: string;
+  /** As the server actually issued them. */
+  notBefore: Date;
+  notAfter: Date;
+  /** An RFC 3820 ProxyCertInfo extension is present. */
+  isProxy: boolean;
+}
+
+export interface CertificateDescription {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  isProxy: boolean;
+  /** DER SubjectPublicKeyInfo of the certificate (re-encoded from the parsed value; compare with samePublicKey). */
+  publicKeySpki: Uint8Array;
+}
+
+/** The facts about a DER certificate that a credential needs. Throws CERT_PARSE_ERROR. */
+export function describeCertificate(der: Uint8Array): CertificateDescription {
+  let certificate: pkijs.Certificate;
+  try {
+    const parsed = asn1js.fromBER(der);
+    if (parsed.offset === -1 || parsed.offset !== der.byteLength) throw new Error('not a single DER value');
+    certificate = new pkijs.Certificate({ schema: parsed.result });
+  } catch (cause) {
+    throw new MyProxyWebError('CERT_PARSE_ERROR', `cannot parse certificate: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+  const extensions = certificate.extensions ?? [];
+  return {
+    subject: formatDnOneline(certificate.subject),
+    issuer: formatDnOneline(certificate.issuer),
+    notBefore: certificate.notBefore.value,
+    notAfter: certificate.notAfter.value,
+    isProxy: extensions.some((extension) => extension.extnID === OID_PROXY_CERT_INFO),
+    publicKeySpki: new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER(false)),
+  };
+}
+
+/**
+ * The myproxy-logon file layout: issued certificate, its private key as unencrypted PKCS#1
+ * (`BEGIN RSA PRIVATE KEY`, "so grid tools see RSA"), then each chain certificate.
+ * Throws BAD_INPUT if the private key is not extractable or not RSA.
+ */
+export async function credentialToPem(credential: Credential): Promise<string> {
+  const pkcs1 = await exportRsaPrivateKeyPkcs1(credential.privateKey);
+  let pem = pemEncode('CERTIFICATE', credential.certificate);
+  pem += pemEncode('RSA PRIVATE KEY', pkcs1);
+  pkcs1.fill(0);
+  for (const der of credential.chain) pem += pemEncode('CERTIFICATE', der);
+  return pem;
+}

@@ -1,0 +1,70 @@
+/** X.509 helpers over pkijs: parsing, OpenSSL-style one-line names, and extension lookups. */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { bytesEqual } from '../bytes/bytes.js';
+import { MyProxyWebError } from '../errors.js';
+
+/** Parses a DER certificate; anything malformed (including trailing bytes) is CERT_PARSE_ERROR. */
+export function parseCertificate(der: Uint8Array): pkijs.Certificate {
+  const asn1 = asn1js.fromBER(der.slice().buffer);
+  if (asn1.offset === -1 || asn1.offset !== der.length) {
+    throw new MyProxyWebError('CERT_PARSE_ERROR', 'certificate is not valid DER');
+  }
+  try {
+    return new pkijs.Certificate({ schema: asn1.result });
+  } catch (cause) {
+    throw new MyProxyWebError('CERT_PARSE_ERROR', `certificate cannot be parsed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Short names OpenSSL prints in `X509_NAME_oneline` for common attribute types. */
+const SHORT_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.4': 'SN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.12': 'title',
+  '2.5.4.42': 'GN',
+  '2.5.4.46': 'dnQualifier',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
+
+/** The string value of one attribute, as OpenSSL shows it (the raw string for string types). */
+export function attributeValue(value: pkijs.AttributeTypeAndValue['value']): string {
+  const block = value as { valueBlock?: { value?: unknown } };
+  const inner = block.valueBlock?.value;
+  if (typeof inner === 'string') return inner;
+  return value.toString();
+}
+
+/** OpenSSL "oneline" form of a name, e.g. `/O=Test/CN=localhost` (RDNs in encoded order). */
+export function formatDnOneline(name: pkijs.RelativeDistinguishedNames): string {
+  return name.typesAndValues.map((tv) => `/${SHORT_NAMES[tv.type] ?? tv.type}=${attributeValue(tv.value)}`).join('');
+}
+
+/** The values of every attribute of `oid` in a name, in order. */
+export function nameValues(name: pkijs.RelativeDistinguishedNames, oid: string): string[] {
+  return name.typesAndValues.filter((tv) => tv.type === oid).map((tv) => attributeValue(tv.value));
+}
+
+export function findExtension(certificate: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
+  return certificate.extensions?.find((extension) => extension.extnID === oid);
+}
+
+/** Byte-exact DER equality of two names (how the chain builder matches issuer and subject). */
+export function namesEqual(a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean {
+  return bytesEqual(new Uint8Array(a.valueBeforeDecode), new Uint8Array(b.valueBeforeDecode)) || a.isEqual(b);
+}
+
+/** The named curve OID of an EC public key, or undefined for other key types. */
+export function ecCurveOid(certificate: pkijs.Certificate): string | undefined {
+  const params: unknown = certificate.subjectPublicKeyInfo.algorithm.algorithmParams;
+  return params instanceof asn1js.ObjectIdentifier ? params.getValue() : undefined;
+}

@@ -1,0 +1,275 @@
+/**
+ * The TLS 1.3 client handshake (RFC 8446 §2, §4) as an explicit state machine, sans I/O:
+ * `start()` and `handle(message)` return outputs (records to send, key changes, completion)
+ * that the connection applies in order. Reads top to bottom like the protocol:
+ * ClientHello -> [HelloRetryRequest -> ClientHello2] -> ServerHello -> EncryptedExtensions
+ * -> [CertificateRequest] -> Certificate -> CertificateVerify -> Finished -> client flight.
+ */
+import { bytesEqual } from '../bytes/bytes.js';
+import { validateServerChain } from '../pki/chain.js';
+import { tlsError } from './alerts.js';
+import { verifyServerSignature } from './certificate-verify.js';
+import { CIPHER_SUITES, cipherSuiteById, type CipherSuiteInfo } from './cipher-suites.js';
+import {
+  CERTIFICATE_SIGNATURE_SCHEMES,
+  ContentType,
+  ExtensionType,
+  HANDSHAKE_SIGNATURE_SCHEMES,
+  HandshakeType,
+  INITIAL_KEY_SHARE_GROUPS,
+  SUPPORTED_GROUPS,
+} from './constants.js';
+import { rejectUnexpectedExtensions } from './extensions.js';
+import type { HandshakeMessage } from './handshake-framing.js';
+import { KeyShare, isSupportedGroup } from './key-share.js';
+import { EarlySecret, finishedVerifyData, type HandshakeSecret, type TrafficSecrets } from './key-schedule.js';
+import { decodeCookie, decodeSelectedGroup, encodeClientHello, type ServerHello } from './messages-hello.js';
+import { decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions, decodeFinished, encodeCertificate, encodeFinished } from './messages-server.js';
+import { RecordProtection } from './record-protection.js';
+import { checkServerHello, serverKeyShare } from './server-hello.js';
+import { Transcript } from './transcript.js';
+
+export interface HandshakeConfig {
+  /** Name checked against the certificate. */
+  serverName: string;
+  /** Host name for SNI; undefined to send none (IP literals). */
+  sni: string | undefined;
+  trustRoots: readonly Uint8Array[];
+  checkIdentity: (leafDer: Uint8Array, serverName: string) => void;
+  now: () => Date;
+  /** Randomness source, injectable for replay tests. */
+  randomBytes?: (length: number) => Uint8Array;
+}
+
+export interface HandshakeResult {
+  cipherSuite: CipherSuiteInfo;
+  peerCertificates: Uint8Array[];
+}
+
+export type HandshakeOutput =
+  | { kind: 'send'; contentType: number; data: Uint8Array; initial?: boolean }
+  | { kind: 'readKeys'; protection: RecordProtection }
+  | { kind: 'writeKeys'; protection: RecordProtection }
+  | { kind: 'connected'; result: HandshakeResult };
+
+/** One member per "waiting for X" (RFC 8446 Appendix A.1). */
+type State =
+  | { kind: 'start' }
+  | { kind: 'waitServerHello'; retried: CipherSuiteInfo | undefined }
+  | { kind: 'waitEncryptedExtensions'; keys: NegotiatedKeys }
+  | { kind: 'waitCertificateOrRequest'; keys: NegotiatedKeys }
+  | { kind: 'waitCertificate'; keys: NegotiatedKeys; requestContext: Uint8Array }
+  | { kind: 'waitCertificateVerify'; keys: NegotiatedKeys; requestContext: Uint8Array | undefined; chain: Uint8Array[] }
+  | { kind: 'waitFinished'; keys: NegotiatedKeys; requestContext: Uint8Array | undefined; chain: Uint8Array[] }
+  | { kind: 'connected' };
+
+interface NegotiatedKeys {
+  suite: CipherSuiteInfo;
+  handshakeSecret: HandshakeSecret;
+  traffic: TrafficSecrets;
+}
+
+const CCS_BODY = new Uint8Array([1]);
+
+function defaultRandom(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}
+
+export class Tls13ClientHandshake {
+  private state: State = { kind: 'start' };
+  private readonly transcript = new Transcript();
+  private readonly random: Uint8Array;
+  /** RFC 8446 Appendix D.4 middlebox compatibility: a non-empty session id and one CCS. */
+  private readonly sessionId: Uint8Array;
+  private sentChangeCipherSpec = false;
+  private shares: KeyShare[] = [];
+
+  constructor(private readonly config: HandshakeConfig) {
+    const random = config.randomBytes ?? defaultRandom;
+    this.random = random(32);
+    this.sessionId = random(32);
+  }
+
+  get isConnected(): boolean {
+    return this.state.kind === 'connected';
+  }
+
+  /** Step 1: the first ClientHello with X25519 and P-256 shares (RFC 8446 §4.1.2). */
+  async start(): Promise<HandshakeOutput[]> {
+    if (this.state.kind !== 'start') throw tlsError('INTERNAL', 'internal_error', 'handshake already started');
+    this.shares = await Promise.all(INITIAL_KEY_SHARE_GROUPS.map((group) => KeyShare.generate(group)));
+    const hello = this.clientHello(undefined);
+    this.state = { kind: 'waitServerHello', retried: undefined };
+    return [{ kind: 'send', contentType: ContentType.handshake, data: hello, initial: true }];
+  }
+
+  private clientHello(cookie: Uint8Array | undefined): Uint8Array {
+    const hello = encodeClientHello({
+      random: this.random,
+      sessionId: this.sessionId,
+      cipherSuites: CIPHER_SUITES.map((suite) => suite.id),
+      serverName: this.config.sni,
+      supportedGroups: SUPPORTED_GROUPS,
+      signatureAlgorithms: HANDSHAKE_SIGNATURE_SCHEMES,
+      signatureAlgorithmsCert: CERTIFICATE_SIGNATURE_SCHEMES,
+      keyShares: this.shares.map((share) => ({ group: share.group, keyExchange: share.publicKey })),
+      cookie,
+    });
+    this.transcript.add(hello);
+    return hello;
+  }
+
+  async handle(message: HandshakeMessage): Promise<HandshakeOutput[]> {
+    const state = this.state;
+    switch (state.kind) {
+      case 'waitServerHello':
+        this.expect(message, HandshakeType.serverHello);
+        return this.onServerHello(message, state.retried);
+      case 'waitEncryptedExtensions':
+        this.expect(message, HandshakeType.encryptedExtensions);
+        return this.onEncryptedExtensions(message, state.keys);
+      case 'waitCertificateOrRequest':
+        if (message.type === HandshakeType.certificateRequest) return this.onCertificateRequest(message, state.keys);
+        this.expect(message, HandshakeType.certificate);
+        return this.onCertificate(message, state.keys, undefined);
+      case 'waitCertificate':
+        this.expect(message, HandshakeType.certificate);
+        return this.onCertificate(message, state.keys, state.requestContext);
+      case 'waitCertificateVerify':
+        this.expect(message, HandshakeType.certificateVerify);
+        return this.onCertificateVerify(message, state);
+      case 'waitFinished':
+        this.expect(message, HandshakeType.finished);
+        return this.onFinished(message, state);
+      case 'start':
+      case 'connected':
+        throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `unexpected handshake message ${message.type}`);
+    }
+  }
+
+  private expect(message: HandshakeMessage, type: number): void {
+    if (message.type !== type) {
+      throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `expected handshake message ${type} (state ${this.state.kind}), got ${message.type}`);
+    }
+  }
+
+  /** Step 2: ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+  private async onServerHello(message: HandshakeMessage, retried: CipherSuiteInfo | undefined): Promise<HandshakeOutput[]> {
+    const hello = checkServerHello(message.body, this.sessionId);
+    const suite = cipherSuiteById(hello.cipherSuite);
+    if (hello.isHelloRetryRequest) return this.onHelloRetryRequest(message, hello, suite, retried);
+    // RFC 8446 §4.1.4: the ServerHello must keep the cipher suite of the HelloRetryRequest.
+    if (retried && retried.id !== suite.id) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'ServerHello changed the cipher suite chosen in HelloRetryRequest');
+    const entry = serverKeyShare(hello);
+    const share = this.shares.find((candidate) => candidate.group === entry.group);
+    if (!share) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `server key share uses group 0x${entry.group.toString(16)}, for which no share was sent`);
+    const shared = await share.sharedSecret(entry.keyExchange);
+    this.transcript.add(message.raw);
+    const handshakeSecret = await (await EarlySecret.create(suite)).toHandshakeSecret(shared);
+    const traffic = await handshakeSecret.trafficSecrets(await this.transcript.hash(suite.hash));
+    this.shares = [];
+    this.state = { kind: 'waitEncryptedExtensions', keys: { suite, handshakeSecret, traffic } };
+    return [{ kind: 'readKeys', protection: await RecordProtection.create(suite, traffic.server) }];
+  }
+
+  /** Step 2a: HelloRetryRequest -> ClientHello2 with the requested share and cookie (RFC 8446 §4.1.4). */
+  private async onHelloRetryRequest(message: HandshakeMessage, hello: ServerHello, suite: CipherSuiteInfo, retried: CipherSuiteInfo | undefined): Promise<HandshakeOutput[]> {
+    if (retried) throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', 'second HelloRetryRequest');
+    rejectUnexpectedExtensions(hello.extensions, [ExtensionType.supportedVersions, ExtensionType.keyShare, ExtensionType.cookie], 'HelloRetryRequest');
+    const groupData = hello.extensions.get(ExtensionType.keyShare);
+    const cookieData = hello.extensions.get(ExtensionType.cookie);
+    const cookie = cookieData ? decodeCookie(cookieData) : undefined;
+    if (groupData) {
+      const group = decodeSelectedGroup(groupData);
+      if (!isSupportedGroup(group) || this.shares.some((share) => share.group === group)) {
+        throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `HelloRetryRequest asks for group 0x${group.toString(16)}, which is unsupported or already offered`);
+      }
+      this.shares = [await KeyShare.generate(group)];
+    } else if (!cookie) {
+      throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'HelloRetryRequest would not change the ClientHello');
+    }
+    await this.transcript.replaceWithMessageHash(suite.hash);
+    this.transcript.add(message.raw);
+    const hello2 = this.clientHello(cookie);
+    this.state = { kind: 'waitServerHello', retried: suite };
+    return [...this.changeCipherSpecOnce(), { kind: 'send', contentType: ContentType.handshake, data: hello2 }];
+  }
+
+  /** Step 3: EncryptedExtensions (RFC 8446 §4.3.1). */
+  private onEncryptedExtensions(message: HandshakeMessage, keys: NegotiatedKeys): HandshakeOutput[] {
+    const extensions = decodeEncryptedExtensions(message.body);
+    const allowed: number[] = [ExtensionType.supportedGroups];
+    if (this.config.sni !== undefined) allowed.push(ExtensionType.serverName);
+    rejectUnexpectedExtensions(extensions, allowed, 'EncryptedExtensions');
+    const serverName = extensions.get(ExtensionType.serverName);
+    if (serverName && serverName.length !== 0) throw tlsError('TLS_DECODE_ERROR', 'decode_error', 'server_name in EncryptedExtensions must be empty');
+    this.transcript.add(message.raw);
+    this.state = { kind: 'waitCertificateOrRequest', keys };
+    return [];
+  }
+
+  /** Step 4a: CertificateRequest; we will answer with an empty Certificate (RFC 8446 §4.3.2, §4.4.2). */
+  private onCertificateRequest(message: HandshakeMessage, keys: NegotiatedKeys): HandshakeOutput[] {
+    const request = decodeCertificateRequest(message.body);
+    this.transcript.add(message.raw);
+    this.state = { kind: 'waitCertificate', keys, requestContext: request.context.slice() };
+    return [];
+  }
+
+  /** Step 4b: the server's Certificate; the chain and the name are checked here (RFC 8446 §4.4.2). */
+  private async onCertificate(message: HandshakeMessage, keys: NegotiatedKeys, requestContext: Uint8Array | undefined): Promise<HandshakeOutput[]> {
+    const certificate = decodeCertificate(message.body);
+    if (certificate.context.length !== 0) throw tlsError('TLS_PROTOCOL_ERROR', 'illegal_parameter', 'server Certificate has a non-empty request context');
+    if (certificate.entries.length === 0) throw tlsError('TLS_DECODE_ERROR', 'decode_error', 'server sent an empty Certificate');
+    for (const entry of certificate.entries) rejectUnexpectedExtensions(entry.extensions, [], 'CertificateEntry');
+    const chain = certificate.entries.map((entry) => entry.der);
+    await validateServerChain(chain, this.config.trustRoots, this.config.now());
+    this.config.checkIdentity(chain[0]!, this.config.serverName);
+    this.transcript.add(message.raw);
+    this.state = { kind: 'waitCertificateVerify', keys, requestContext, chain };
+    return [];
+  }
+
+  /** Step 5: CertificateVerify over the transcript through Certificate (RFC 8446 §4.4.3). */
+  private async onCertificateVerify(message: HandshakeMessage, state: Extract<State, { kind: 'waitCertificateVerify' }>): Promise<HandshakeOutput[]> {
+    const verify = decodeCertificateVerify(message.body);
+    const transcriptHash = await this.transcript.hash(state.keys.suite.hash);
+    await verifyServerSignature(state.chain[0]!, verify.scheme, verify.signature, transcriptHash);
+    this.transcript.add(message.raw);
+    this.state = { kind: 'waitFinished', keys: state.keys, requestContext: state.requestContext, chain: state.chain };
+    return [];
+  }
+
+  /** Step 6: server Finished, then our flight: [CCS], [empty Certificate], Finished (RFC 8446 §4.4.4). */
+  private async onFinished(message: HandshakeMessage, state: Extract<State, { kind: 'waitFinished' }>): Promise<HandshakeOutput[]> {
+    const { suite, handshakeSecret, traffic } = state.keys;
+    const received = decodeFinished(message.body, suite.hashLength);
+    const expected = await finishedVerifyData(suite, traffic.server, await this.transcript.hash(suite.hash));
+    if (!bytesEqual(received, expected)) throw tlsError('TLS_HANDSHAKE_FAILURE', 'decrypt_error', 'server Finished does not verify');
+    this.transcript.add(message.raw);
+    const master = await handshakeSecret.toMasterSecret();
+    const application = await master.trafficSecrets(await this.transcript.hash(suite.hash));
+
+    const outputs: HandshakeOutput[] = [...this.changeCipherSpecOnce()];
+    outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, traffic.client) });
+    if (state.requestContext !== undefined) {
+      const certificate = encodeCertificate(state.requestContext, []);
+      this.transcript.add(certificate);
+      outputs.push({ kind: 'send', contentType: ContentType.handshake, data: certificate });
+    }
+    const finished = encodeFinished(await finishedVerifyData(suite, traffic.client, await this.transcript.hash(suite.hash)));
+    this.transcript.add(finished);
+    outputs.push({ kind: 'send', contentType: ContentType.handshake, data: finished });
+    outputs.push({ kind: 'readKeys', protection: await RecordProtection.create(suite, application.server) });
+    outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, application.client) });
+    outputs.push({ kind: 'connected', result: { cipherSuite: suite, peerCertificates: state.chain } });
+    this.state = { kind: 'connected' };
+    return outputs;
+  }
+
+  private changeCipherSpecOnce(): HandshakeOutput[] {
+    if (this.sentChangeCipherSpec) return [];
+    this.sentChangeCipherSpec = true;
+    return [{ kind: 'send', contentType: ContentType.changeCipherSpec, data: CCS_BODY }];
+  }
+}
