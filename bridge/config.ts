@@ -1,66 +1,112 @@
 /**
- * myproxy-bridge configuration: command-line parsing, defaults and validation.
+ * myproxy-bridge configuration: the resolved shape, defaults and validation.
  *
  * Everything is checked at start-up with a message naming the flag, so a bad deployment
  * fails before it accepts a single connection. Errors are MyProxyWebError('BAD_INPUT');
- * the CLI prints the message and exits with status 2.
+ * the CLI prints the message and exits with status 2. Flags, environment and the JSON
+ * file are read by options.ts, which produces a BridgeConfigInput for resolveConfig().
  */
 import { MyProxyWebError } from '../shared/errors.js';
-import { TUNNEL_MAX_BUFFERED_BYTES, TUNNEL_MAX_PAYLOAD_BYTES } from '../shared/tunnel.js';
+import { TUNNEL_LIMITS } from '../shared/tunnel.js';
 
 export interface HostPort {
   readonly host: string;
   readonly port: number;
 }
 
-export interface BridgeConfig {
-  /** The one TCP endpoint every tunnel connects to (the MyProxy server). */
+/** A named route: WebSocket requests for exactly `path` are relayed to `target`. */
+export interface Route {
+  readonly path: string;
   readonly target: HostPort;
+}
+
+export interface TlsFiles {
+  /** PEM certificate chain, re-read on SIGHUP / reloadTls(). */
+  readonly certFile: string;
+  /** PEM private key, re-read with the certificate. */
+  readonly keyFile: string;
+}
+
+/** Numeric limits; every one has a default in TUNNEL_LIMITS (shared/tunnel.ts). */
+export interface BridgeLimits {
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxPayloadBytes: number;
+  readonly maxFragments: number;
+  readonly maxLifetimeMs: number;
+  readonly maxBytesPerConnection: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly connectionsPerIpPerMinute: number;
+  readonly upgradeTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface BridgeConfig extends BridgeLimits {
+  /** The one TCP endpoint every tunnel connects to, whatever the path (single-target mode). */
+  readonly target?: HostPort;
+  /** Path -> target (routes mode); a path not listed gets 404. Empty in single-target mode. */
+  readonly routes: readonly Route[];
   /** Where the bridge listens for WebSocket upgrades; port 0 picks a free port. */
   readonly listen: HostPort;
   /** Exact `Origin` header values allowed to open a tunnel (scheme://host[:port]). */
   readonly allowedOrigins: readonly string[];
-  /** Time allowed for the TCP connection to the target (ms). */
-  readonly connectTimeoutMs: number;
-  /** A tunnel with no bytes in either direction for this long is closed (ms). */
-  readonly idleTimeoutMs: number;
-  /** Most bytes held per direction before the reading side is paused. */
-  readonly maxBufferedBytes: number;
-  /** Largest WebSocket message accepted from a client. */
-  readonly maxPayloadBytes: number;
+  /** When set, every upgrade must carry a valid gateway token (shared/tunnel-token.ts). */
+  readonly tokenSecret?: string;
+  /** Serve wss:// with these files; plain ws:// when absent. */
+  readonly tls?: TlsFiles;
+  /** Proxy addresses whose X-Forwarded-For is believed; empty: the peer address is the client. */
+  readonly trustProxy: readonly string[];
 }
 
-/** The fields a caller must give; everything else has a default. */
-export type BridgeConfigInput = Pick<BridgeConfig, 'target' | 'allowedOrigins'> &
-  Partial<Omit<BridgeConfig, 'target' | 'allowedOrigins'>>;
+/** The fields a caller must give (a target or routes, and origins); everything else has a default. */
+export type BridgeConfigInput = Pick<BridgeConfig, 'allowedOrigins'> &
+  Partial<Omit<BridgeConfig, 'allowedOrigins' | 'routes'>> & { readonly routes?: readonly Route[] };
+
+/** Paths the bridge answers itself (plain HTTP GET); no route may use them. */
+export const RESERVED_PATHS: readonly string[] = ['/healthz', '/metrics'];
 
 export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 7580 };
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = TUNNEL_LIMITS.connectTimeoutMs;
+export const DEFAULT_IDLE_TIMEOUT_MS = TUNNEL_LIMITS.idleTimeoutMs;
 
-export const USAGE = `Usage: myproxy-bridge --target HOST:PORT --allow-origin ORIGIN [options]
+/** The flag that sets each limit, for error messages. */
+export const LIMIT_FLAGS: Record<keyof BridgeLimits, string> = {
+  connectTimeoutMs: '--connect-timeout',
+  idleTimeoutMs: '--idle-timeout',
+  maxBufferedBytes: '--max-buffered',
+  maxPayloadBytes: '--max-payload',
+  maxFragments: '--max-fragments',
+  maxLifetimeMs: '--max-lifetime',
+  maxBytesPerConnection: '--max-bytes',
+  maxConnections: '--max-connections',
+  maxConnectionsPerIp: '--max-connections-per-ip',
+  connectionsPerIpPerMinute: '--rate-per-ip',
+  upgradeTimeoutMs: '--upgrade-timeout',
+  heartbeatIntervalMs: '--heartbeat',
+  shutdownTimeoutMs: '--shutdown-timeout',
+};
 
-Relays binary WebSocket frames to one TCP endpoint (a MyProxy server). The bridge
-forwards raw TLS bytes and never sees plaintext.
+/** Accepted range of each limit: [min, max]. Times in ms, sizes in bytes. */
+const LIMIT_RANGES: Record<keyof BridgeLimits, readonly [number, number]> = {
+  connectTimeoutMs: [1, 600_000],
+  idleTimeoutMs: [1, 86_400_000],
+  maxBufferedBytes: [16 * 1024, 256 * 1024 * 1024],
+  maxPayloadBytes: [1024, 64 * 1024 * 1024],
+  maxFragments: [1, 1_000_000],
+  maxLifetimeMs: [1, 7 * 86_400_000],
+  maxBytesPerConnection: [1, Number.MAX_SAFE_INTEGER],
+  maxConnections: [1, 1_000_000],
+  maxConnectionsPerIp: [1, 1_000_000],
+  connectionsPerIpPerMinute: [1, 1_000_000],
+  upgradeTimeoutMs: [1, 600_000],
+  heartbeatIntervalMs: [1, 3_600_000],
+  shutdownTimeoutMs: [0, 3_600_000],
+};
 
-Options:
-  --target HOST:PORT        the MyProxy server every tunnel connects to (required)
-  --allow-origin ORIGIN     a page origin allowed to open tunnels, exactly as browsers
-                            send it, e.g. https://portal.example.org (required; repeat
-                            the flag for several origins)
-  --listen HOST:PORT        where to listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)
-  --connect-timeout SECS    time allowed to connect to the target (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})
-  --idle-timeout SECS       close tunnels idle this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
-  -h, --help                show this help
-
-Prints one line "myproxy-bridge listening on ws://HOST:PORT -> TARGET" once ready, then
-one JSON line per closed tunnel or rejected upgrade. SIGTERM/SIGINT close every tunnel
-(code 4005) and exit 0. Exit status 2 means bad flags.
-`;
-
-export type ParsedArgs = { readonly kind: 'help' } | { readonly kind: 'run'; readonly config: BridgeConfig };
-
-function bad(message: string): MyProxyWebError {
+export function bad(message: string): MyProxyWebError {
   return new MyProxyWebError('BAD_INPUT', message);
 }
 
@@ -114,102 +160,94 @@ export function validateOrigin(text: string): string {
   return text;
 }
 
-function checkPositive(value: number, what: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw bad(`${what} must be a positive number`);
+/** A route path: starts with '/', URL-safe characters only, no query or fragment. */
+export function validateRoutePath(path: string): string {
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path.includes('//')) {
+    throw bad(`--route: path must look like /name (letters, digits, . _ ~ - /), got '${path}'`);
+  }
+  return path;
+}
+
+function checkPort(hp: HostPort, what: string, min: number): void {
+  if (!Number.isInteger(hp.port) || hp.port < min || hp.port > 65535) {
+    throw bad(`${what}: port must be between ${min} and 65535, got ${hp.port}`);
+  }
+}
+
+function checkLimit(key: keyof BridgeLimits, value: number): number {
+  const [min, max] = LIMIT_RANGES[key];
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw bad(`${LIMIT_FLAGS[key]} must be between ${min} and ${max}, got ${value}`);
+  }
   return value;
+}
+
+/** An IP address as written in X-Forwarded-For and by Node (IPv4-mapped IPv6 unwrapped). */
+export function normalizeIp(ip: string): string {
+  const lower = ip.trim().toLowerCase();
+  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
 }
 
 /** Merges explicit defaults into `input` and validates every field. */
 export function resolveConfig(input: BridgeConfigInput): BridgeConfig {
-  if (!input.target) throw bad('--target HOST:PORT is required');
+  const routes = input.routes ?? [];
+  if (!input.target && routes.length === 0) throw bad('--target HOST:PORT (or at least one --route PATH=HOST:PORT) is required');
+  if (input.target && routes.length > 0) throw bad('give either --target or --route, not both');
+  if (input.target) checkPort(input.target, '--target', 1);
+  const seenPaths = new Set<string>();
+  for (const route of routes) {
+    validateRoutePath(route.path);
+    if (RESERVED_PATHS.includes(route.path)) throw bad(`--route: ${route.path} is reserved for the bridge itself`);
+    checkPort(route.target, `--route ${route.path}`, 1);
+    if (seenPaths.has(route.path)) throw bad(`--route: path '${route.path}' given more than once`);
+    seenPaths.add(route.path);
+  }
   if (!input.allowedOrigins || input.allowedOrigins.length === 0) {
     throw bad('at least one --allow-origin ORIGIN is required (the page origin allowed to open tunnels)');
   }
-  const target = input.target;
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
-    throw bad(`--target: port must be between 1 and 65535, got ${target.port}`);
-  }
   const listen = input.listen ?? DEFAULT_LISTEN;
-  if (!Number.isInteger(listen.port) || listen.port < 0 || listen.port > 65535) {
-    throw bad(`--listen: port must be between 0 and 65535, got ${listen.port}`);
-  }
+  checkPort(listen, '--listen', 0);
   const allowedOrigins = [...new Set(input.allowedOrigins.map(validateOrigin))];
+
+  const limits = {} as Record<keyof BridgeLimits, number>;
+  for (const key of Object.keys(LIMIT_FLAGS) as (keyof BridgeLimits)[]) {
+    limits[key] = checkLimit(key, input[key] ?? TUNNEL_LIMITS[key]);
+  }
+  if (input.maxConnectionsPerIp === undefined) limits.maxConnectionsPerIp = Math.min(limits.maxConnectionsPerIp, limits.maxConnections);
+  if (limits.maxConnectionsPerIp > limits.maxConnections) {
+    throw bad(`--max-connections-per-ip (${limits.maxConnectionsPerIp}) cannot exceed --max-connections (${limits.maxConnections})`);
+  }
+
+  if (input.tokenSecret !== undefined && new TextEncoder().encode(input.tokenSecret).length < 32) {
+    throw bad('--token-secret must be at least 32 bytes long (e.g. `openssl rand -base64 32`)');
+  }
+  if (input.tls && (!input.tls.certFile || !input.tls.keyFile)) throw bad('--tls-cert and --tls-key must be given together');
+  const trustProxy = [...new Set((input.trustProxy ?? []).map(normalizeIp))];
+  for (const ip of trustProxy) {
+    if (!/^[0-9a-f.:]+$/.test(ip) || !(ip.includes('.') || ip.includes(':'))) {
+      throw bad(`--trust-proxy: expected IP addresses, got '${ip}'`);
+    }
+  }
+
   return {
-    target,
+    ...(input.target && { target: input.target }),
+    routes,
     listen,
     allowedOrigins,
-    connectTimeoutMs: checkPositive(input.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, '--connect-timeout'),
-    idleTimeoutMs: checkPositive(input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, '--idle-timeout'),
-    maxBufferedBytes: checkPositive(input.maxBufferedBytes ?? TUNNEL_MAX_BUFFERED_BYTES, 'maxBufferedBytes'),
-    maxPayloadBytes: checkPositive(input.maxPayloadBytes ?? TUNNEL_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
+    ...limits,
+    ...(input.tokenSecret !== undefined && { tokenSecret: input.tokenSecret }),
+    ...(input.tls && { tls: input.tls }),
+    trustProxy,
   };
-}
-
-function parseSeconds(text: string, flag: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) {
-    throw bad(`${flag}: expected a positive number of seconds, got '${text}'`);
-  }
-  return Math.round(Number(text) * 1000);
-}
-
-/** Parses command-line arguments (without `node` and the script). Accepts `--flag value` and `--flag=value`. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  let target: HostPort | undefined;
-  let listen: HostPort | undefined;
-  let connectTimeoutMs: number | undefined;
-  let idleTimeoutMs: number | undefined;
-  const allowedOrigins: string[] = [];
-  const seen = new Set<string>();
-  if (argv.includes('-h') || argv.includes('--help')) return { kind: 'help' };
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw bad(`unexpected argument '${arg}'`);
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const takeValue = (): string => {
-      if (eq !== -1) return arg.slice(eq + 1);
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw bad(`${flag} needs a value`);
-      i++;
-      return next;
-    };
-    if (flag !== '--allow-origin') {
-      if (seen.has(flag)) throw bad(`${flag} given more than once`);
-      seen.add(flag);
-    }
-    switch (flag) {
-      case '--target':
-        target = parseHostPort(takeValue(), '--target', false);
-        break;
-      case '--listen':
-        listen = parseHostPort(takeValue(), '--listen', true);
-        break;
-      case '--allow-origin':
-        allowedOrigins.push(takeValue());
-        break;
-      case '--connect-timeout':
-        connectTimeoutMs = parseSeconds(takeValue(), flag);
-        break;
-      case '--idle-timeout':
-        idleTimeoutMs = parseSeconds(takeValue(), flag);
-        break;
-      default:
-        throw bad(`unknown option '${flag}'`);
-    }
-  }
-  if (!target) throw bad('--target HOST:PORT is required');
-  const input: BridgeConfigInput = {
-    target,
-    allowedOrigins,
-    ...(listen && { listen }),
-    ...(connectTimeoutMs !== undefined && { connectTimeoutMs }),
-    ...(idleTimeoutMs !== undefined && { idleTimeoutMs }),
-  };
-  return { kind: 'run', config: resolveConfig(input) };
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */
 export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** One line describing where tunnels go: `HOST:PORT`, or `/a -> HOST:PORT, /b -> ...`. */
+export function describeTargets(config: BridgeConfig): string {
+  if (config.target) return formatHostPort(config.target);
+  return config.routes.map((r) => `${r.path} -> ${formatHostPort(r.target)}`).join(', ');
 }

@@ -1,6 +1,7 @@
 /**
  * The bridge's log records: one JSON object per line on stdout.
- * Records carry addresses, origins, counts and reasons; never payload bytes.
+ * Records carry addresses, origins, routes, counts and reasons; never payload bytes and
+ * never tokens.
  */
 
 /** Why a tunnel ended; the first cause wins (see relay.ts). */
@@ -21,6 +22,12 @@ export type TunnelCloseReason =
   | 'connect_timeout'
   /** No bytes in either direction for the idle timeout (4002). */
   | 'idle_timeout'
+  /** The tunnel reached its maximum lifetime (4003). */
+  | 'lifetime_exceeded'
+  /** The tunnel relayed more than its byte allowance (4004). */
+  | 'byte_limit'
+  /** The client did not answer a ping within one heartbeat interval (dropped, 1006). */
+  | 'heartbeat_timeout'
   /** The bridge is stopping (4005). */
   | 'shutdown';
 
@@ -30,6 +37,8 @@ export interface TunnelClosedRecord {
   readonly id: string;
   readonly ip: string;
   readonly origin: string;
+  /** The route path in routes mode; '*' in single-target mode. */
+  readonly route: string;
   /** Bytes from the client to the target. */
   readonly bytesUp: number;
   /** Bytes from the target to the client. */
@@ -42,7 +51,18 @@ export interface TunnelClosedRecord {
   readonly error?: string;
 }
 
-export type UpgradeRejectedReason = 'origin_missing' | 'origin_denied' | 'subprotocol_unsupported' | 'shutting_down';
+/** Why an upgrade request was refused before any WebSocket was opened. */
+export type UpgradeRejectedReason =
+  | 'origin_missing' // 403
+  | 'origin_denied' // 403
+  | 'subprotocol_unsupported' // 400
+  | 'route_unknown' // 404
+  | 'token_missing' // 401
+  | 'token_invalid' // 401
+  | 'rate_limited' // 429: too many new connections from this address this minute
+  | 'too_many_per_ip' // 429: too many open tunnels from this address
+  | 'too_many_connections' // 503: the bridge is full
+  | 'shutting_down'; // 503
 
 export interface UpgradeRejectedRecord {
   readonly event: 'upgrade_rejected';
@@ -52,9 +72,19 @@ export interface UpgradeRejectedRecord {
   readonly origin?: string;
   readonly status: number;
   readonly reason: UpgradeRejectedReason;
+  /** Detail for token_invalid: malformed, bad_signature, expired, not_yet_valid, wrong_route. */
+  readonly detail?: string;
 }
 
-export type BridgeLogRecord = TunnelClosedRecord | UpgradeRejectedRecord;
+/** Operational events: TLS certificate reloads (SIGHUP). */
+export interface BridgeEventRecord {
+  readonly event: 'tls_reloaded' | 'tls_reload_failed';
+  readonly time: string;
+  /** Why a reload failed (OpenSSL's or the file system's message). */
+  readonly reason?: string;
+}
+
+export type BridgeLogRecord = TunnelClosedRecord | UpgradeRejectedRecord | BridgeEventRecord;
 
 export type BridgeLogger = (record: BridgeLogRecord) => void;
 

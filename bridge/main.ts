@@ -1,16 +1,21 @@
 /**
- * The `myproxy-bridge` command: parse flags, start the bridge, print the listening line,
- * stop cleanly on SIGTERM/SIGINT. Exit status: 0 after a signal, 1 when the bridge could
- * not start (e.g. address in use), 2 for bad flags.
+ * The `myproxy-bridge` command: read flags, environment and config file, start the bridge,
+ * print the listening line, and handle signals:
+ *   SIGTERM/SIGINT  stop accepting, give tunnels --shutdown-timeout to finish, close the
+ *                   rest with 4005, exit 0 (a second signal exits 1 at once);
+ *   SIGHUP          re-read the TLS certificate and key (logged; the old pair stays on failure).
+ * Exit status: 0 after a signal, 1 when the bridge could not start (e.g. address in use,
+ * unreadable TLS files), 2 for bad options.
  */
 import { isMyProxyWebError } from '../shared/errors.js';
-import { USAGE, formatHostPort, parseArgs, type ParsedArgs } from './config.js';
+import { describeTargets, formatHostPort } from './config.js';
+import { USAGE, parseArgs, type ParsedArgs } from './options.js';
 import { startBridge } from './server.js';
 
 async function main(argv: readonly string[]): Promise<void> {
   let parsed: ParsedArgs;
   try {
-    parsed = parseArgs(argv);
+    parsed = parseArgs(argv, process.env);
   } catch (err) {
     if (!isMyProxyWebError(err) || err.code !== 'BAD_INPUT') throw err;
     process.stderr.write(`myproxy-bridge: ${err.message}\nRun 'myproxy-bridge --help' for usage.\n`);
@@ -30,13 +35,13 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`myproxy-bridge: cannot listen on ${formatHostPort(config.listen)}: ${detail}\n`);
     process.exit(1);
   }
-  process.stdout.write(`myproxy-bridge listening on ${bridge.url} -> ${formatHostPort(config.target)}\n`);
+  process.stdout.write(`myproxy-bridge listening on ${bridge.url} -> ${describeTargets(config)}\n`);
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1); // second signal: don't wait for tunnels
     stopping = true;
-    bridge.close().then(
+    bridge.close({ drainMs: config.shutdownTimeoutMs }).then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`myproxy-bridge: error while stopping: ${String(err)}\n`);
@@ -46,6 +51,10 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    if (!config.tls) return; // nothing to reload; never die of a stray SIGHUP
+    bridge.reloadTls().catch(() => {}); // logged as tls_reload_failed; the old pair stays
+  });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -10,6 +10,9 @@
  *     (`ws.pause()` stops reading its socket); 'drain' resumes it. Writes made while the
  *     TCP connection is still being established are queued by the socket in order and
  *     bounded the same way.
+ * Limits: an idle timer (refreshed by relayed bytes), a lifetime timer, a byte allowance
+ * (both directions together) and heartbeat(), called by the server on one shared interval:
+ * a client that has not answered the previous ping is dropped.
  * Teardown is idempotent: `close(reason)` runs once, picks the WebSocket close code and
  * how the TCP side ends, and the log record is emitted when both sides have closed.
  */
@@ -25,6 +28,8 @@ export interface RelayOptions {
   readonly id: string;
   readonly ip: string;
   readonly origin: string;
+  /** The route path ('*' in single-target mode), for the log. */
+  readonly route: string;
   /** The accepted WebSocket (readyState OPEN). */
   readonly ws: WebSocket;
   /** The TCP socket to the target, connecting or connected. */
@@ -32,6 +37,10 @@ export interface RelayOptions {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxBufferedBytes: number;
+  readonly maxLifetimeMs: number;
+  readonly maxBytes: number;
+  /** Called for every chunk relayed (for metrics). */
+  readonly onBytes?: (direction: 'up' | 'down', count: number) => void;
   /** Called once, after both the WebSocket and the TCP socket have closed. */
   readonly onClosed: (record: TunnelClosedRecord) => void;
 }
@@ -41,6 +50,7 @@ export interface TunnelSnapshot {
   readonly id: string;
   readonly ip: string;
   readonly origin: string;
+  readonly route: string;
   readonly connected: boolean;
   readonly closing: TunnelCloseReason | undefined;
   readonly bytesUp: number;
@@ -61,6 +71,8 @@ export interface Tunnel {
   close(reason: TunnelCloseReason): void;
   /** Drops both connections at once (used when a graceful close takes too long). */
   destroy(): void;
+  /** Sends a ping, or drops the client if the previous one was not answered. */
+  heartbeat(): void;
   snapshot(): TunnelSnapshot;
 }
 
@@ -74,6 +86,9 @@ const CLOSE_CODE: Record<TunnelCloseReason, number> = {
   target_unreachable: TUNNEL_CLOSE.TARGET_UNREACHABLE,
   connect_timeout: TUNNEL_CLOSE.TARGET_UNREACHABLE,
   idle_timeout: TUNNEL_CLOSE.IDLE_TIMEOUT,
+  lifetime_exceeded: TUNNEL_CLOSE.LIFETIME_EXCEEDED,
+  byte_limit: TUNNEL_CLOSE.LIMIT_EXCEEDED,
+  heartbeat_timeout: 1006,
   shutdown: TUNNEL_CLOSE.SHUTDOWN,
 };
 
@@ -87,6 +102,9 @@ const CLOSE_TEXT: Record<TunnelCloseReason, string> = {
   target_unreachable: 'target unreachable',
   connect_timeout: 'target connect timeout',
   idle_timeout: 'idle timeout',
+  lifetime_exceeded: 'maximum lifetime reached',
+  byte_limit: 'byte limit reached',
+  heartbeat_timeout: '',
   shutdown: 'bridge shutting down',
 };
 
@@ -119,6 +137,22 @@ export function startRelay(options: RelayOptions): Tunnel {
 
   const connectTimer = setTimeout(() => close('connect_timeout'), options.connectTimeoutMs);
   const idleTimer = setTimeout(() => close('idle_timeout'), options.idleTimeoutMs);
+  const lifetimeTimer = setTimeout(() => close('lifetime_exceeded'), options.maxLifetimeMs);
+  let awaitingPong = false;
+  ws.on('pong', () => (awaitingPong = false));
+
+  /** Counts relayed bytes; false when the allowance is used up (the tunnel is then closing). */
+  const account = (direction: 'up' | 'down', count: number): boolean => {
+    if (direction === 'up') bytesUp += count;
+    else bytesDown += count;
+    if (bytesUp + bytesDown > options.maxBytes) {
+      close('byte_limit');
+      return false;
+    }
+    idleTimer.refresh();
+    options.onBytes?.(direction, count);
+    return true;
+  };
 
   // --- target -> client ---------------------------------------------------------------
   const onSent = (err?: Error): void => {
@@ -135,8 +169,7 @@ export function startRelay(options: RelayOptions): Tunnel {
   });
   socket.on('data', (chunk: Buffer) => {
     if (closing || ws.readyState !== WebSocket.OPEN) return; // torn down: discard
-    bytesDown += chunk.length;
-    idleTimer.refresh();
+    if (!account('down', chunk.length)) return;
     ws.send(chunk, { binary: true }, onSent);
     if (!targetPaused && ws.bufferedAmount > maxBufferedBytes) {
       targetPaused = true;
@@ -160,8 +193,7 @@ export function startRelay(options: RelayOptions): Tunnel {
     if (closing) return;
     if (!isBinary) return close('text_frame');
     const bytes = toBuffer(data);
-    bytesUp += bytes.length;
-    idleTimer.refresh();
+    if (!account('up', bytes.length)) return;
     if (!socket.write(bytes) && !clientPaused) {
       clientPaused = true;
       ws.pause();
@@ -189,7 +221,14 @@ export function startRelay(options: RelayOptions): Tunnel {
     closing = reason;
     clearTimeout(connectTimer);
     clearTimeout(idleTimer);
+    clearTimeout(lifetimeTimer);
 
+    if (reason === 'heartbeat_timeout') {
+      // The client is gone or not reading: no closing handshake to wait for.
+      ws.terminate();
+      socket.destroy();
+      return;
+    }
     // WebSocket side: the client started the close (or the socket failed) -> nothing to
     // send; otherwise send our code after any data already queued by ws.send.
     if (reason !== 'client_closed' && reason !== 'client_error' && ws.readyState === WebSocket.OPEN) {
@@ -216,6 +255,15 @@ export function startRelay(options: RelayOptions): Tunnel {
     socket.destroy();
   }
 
+  function heartbeat(): void {
+    if (closing || ws.readyState !== WebSocket.OPEN) return;
+    // While we are not reading the client (the target is slow) its pong cannot be seen.
+    if (clientPaused) return;
+    if (awaitingPong) return close('heartbeat_timeout');
+    awaitingPong = true;
+    ws.ping();
+  }
+
   function report(): void {
     if (reported || !wsClosed || !socketClosed) return;
     reported = true;
@@ -227,6 +275,7 @@ export function startRelay(options: RelayOptions): Tunnel {
       id: options.id,
       ip: options.ip,
       origin: options.origin,
+      route: options.route,
       bytesUp,
       bytesDown,
       durationMs: Math.round(performance.now() - startedAt),
@@ -240,10 +289,12 @@ export function startRelay(options: RelayOptions): Tunnel {
     id: options.id,
     close,
     destroy,
+    heartbeat,
     snapshot: () => ({
       id: options.id,
       ip: options.ip,
       origin: options.origin,
+      route: options.route,
       connected,
       closing,
       bytesUp,

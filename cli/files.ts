@@ -27,3 +27,13 @@ export async function writeFileAtomic0600(target: string, content: string | Uint
     throw new MyProxyWebError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${reason}`, { cause });
   }
 }
+
+/** Like writeFileAtomic0600, with another final mode (e.g. 0644 for trust-root files, which others must read). */
+export async function writeFileAtomic(target: string, content: string | Uint8Array, mode: number): Promise<void> {
+  await writeFileAtomic0600(target, content);
+  try {
+    await fs.chmod(target, mode);
+  } catch (cause) {
+    throw new MyProxyWebError('OUTPUT_WRITE_FAILED', `cannot set the mode of ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

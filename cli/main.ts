@@ -6,18 +6,21 @@ import { readFileSync } from 'node:fs';
 import { MyProxyWebError } from '../shared/errors.js';
 import type { CommandContext } from './context.js';
 import { runLogon } from './commands/logon.js';
+import { runGetTrustRoots } from './commands/get-trustroots.js';
 
 type Command = (argv: readonly string[], context: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   logon: runLogon,
   'get-delegation': runLogon,
+  'get-trustroots': runGetTrustRoots,
 };
 
 const USAGE = `Usage: myproxy-web <command> [options]
 
 Commands:
   logon            Retrieve a credential from a myproxy-server (alias: get-delegation)
+  get-trustroots   Install the myproxy-server's trusted CA certificates
 
 Run 'myproxy-web <command> --help' for a command's options.
 `;

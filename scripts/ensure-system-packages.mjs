@@ -42,6 +42,9 @@ const PACKAGES = [
   { pkg: 'chromium', files: ['/usr/bin/chromium'] },
   { pkg: 'gnutls-bin', files: ['/usr/bin/gnutls-serv'] },
   { pkg: 'libpam-pwdfile', files: pamModuleCandidates('pam_pwdfile.so') },
+  // The bridge's deployment test (nginx in front of two bridges) and websockify interop + benchmark.
+  { pkg: 'nginx', files: ['/usr/sbin/nginx'] },
+  { pkg: 'websockify', files: ['/usr/bin/websockify'] },
 ];
 
 const args = process.argv.slice(2);

@@ -5,11 +5,12 @@
 import { MyProxyWebError, toMyProxyWebError } from '../errors.js';
 import { createProxyCsr } from '../pki/csr.js';
 import { type Credential, describeCertificate } from '../pki/credential.js';
-import { exportSpki, generateRsaKeyPair, samePublicKey } from '../pki/keys.js';
-import { connectTls } from '../tls/index.js';
+import { exportSpki, generateKeyPair, isEcKey, KEY_TYPES, samePublicKey, type KeyType } from '../pki/keys.js';
+import { connectTls, type TlsConnection } from '../tls/index.js';
 import type { ByteChannel } from '../transport/channel.js';
 import { MyProxyCommand, serializeRequest } from './codec.js';
-import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegation } from './logon.js';
+import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegationExchange } from './logon.js';
+import { parseTrustRoots, type TrustRootFiles } from './trustroots.js';
 
 export type LogonStep = 'generating-key' | 'connecting' | 'handshake' | 'requesting' | 'done';
 
@@ -28,6 +29,12 @@ export interface LogonOptions {
   credentialName?: string;
   /** Else an RSA 2048 key pair is generated. */
   keyPair?: CryptoKeyPair;
+  /** Type of the generated key pair when `keyPair` is not given; default 'rsa-2048'. CA-mode servers accept RSA only. */
+  keyType?: KeyType;
+  /** Send TRUSTED_CERTS=1 and return the server's trust-root files (`trustRoots` in the result). */
+  trustedCerts?: boolean;
+  /** Send an empty pass phrase (myproxy-logon -n); `passphrase` must then be ''. */
+  noPassphrase?: boolean;
   /** Whether a generated private key is extractable; default true (needed for PEM output). */
   extractableKey?: boolean;
   /** Default 30 s. */
@@ -35,6 +42,8 @@ export interface LogonOptions {
   /** Per MyProxy response; default 130 s (servers give up after 120 s). */
   responseTimeoutMs?: number;
   onProgress?: (step: LogonStep) => void;
+  /** Called once the TLS handshake completed, with the negotiated version and cipher suite. */
+  onTlsConnected?: (info: { protocol: TlsConnection['protocol']; cipherSuite: TlsConnection['cipherSuite'] }) => void;
   /** Abort closes the transport and rejects with ABORTED. */
   signal?: AbortSignal;
 }
@@ -60,9 +69,12 @@ function validate(options: LogonOptions): void {
   // No trust roots is not refused here: the handshake then fails with CERT_UNTRUSTED, like myproxy-logon.
   if (!Array.isArray(options.trustRoots)) bad('the trusted CA certificates must be a list');
   if (!options.username) bad('the user name is empty');
-  if (typeof options.passphrase !== 'string' || options.passphrase.length < MIN_PASS_PHRASE_LENGTH) {
+  if (options.noPassphrase) {
+    if (options.passphrase !== '') bad('no pass phrase was to be sent, but one was given');
+  } else if (typeof options.passphrase !== 'string' || options.passphrase.length < MIN_PASS_PHRASE_LENGTH) {
     bad(`the pass phrase must have at least ${MIN_PASS_PHRASE_LENGTH} characters`);
   }
+  if (options.keyType !== undefined && !KEY_TYPES.includes(options.keyType)) bad(`unsupported key type ${JSON.stringify(options.keyType)}; use one of ${KEY_TYPES.join(', ')}`);
   const lifetime = options.lifetimeSeconds;
   if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS) {
     bad('the lifetime must be a positive whole number of seconds');
@@ -111,7 +123,12 @@ function closeQuietly(channel: ByteChannel): void {
   }
 }
 
-export async function logon(options: LogonOptions): Promise<Credential> {
+/** A logon's credential, plus the server's trust-root files when `trustedCerts` was set. */
+export interface LogonResult extends Credential {
+  trustRoots?: TrustRootFiles;
+}
+
+export async function logon(options: LogonOptions): Promise<LogonResult> {
   validate(options);
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
@@ -139,7 +156,7 @@ export async function logon(options: LogonOptions): Promise<Credential> {
   }
 }
 
-async function run(options: LogonOptions, open: OpenChannels): Promise<Credential> {
+async function run(options: LogonOptions, open: OpenChannels): Promise<LogonResult> {
   const { signal, onProgress } = options;
   const step = (name: LogonStep): void => {
     if (signal?.aborted) throw abortError(signal);
@@ -148,7 +165,7 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<Credentia
 
   // 1. Key pair and CSR, before any network traffic.
   step('generating-key');
-  const keyPair = options.keyPair ?? (await generateRsaKeyPair({ extractable: options.extractableKey ?? true }));
+  const keyPair = options.keyPair ?? (await generateKeyPair(options.keyType ?? 'rsa-2048', options.extractableKey ?? true));
   const csr = await createProxyCsr(keyPair);
   const ourSpki = await exportSpki(keyPair.publicKey);
 
@@ -168,18 +185,23 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<Credentia
   );
 
   // 4. MyProxy GET.
+  options.onTlsConnected?.({ protocol: tls.protocol, cipherSuite: tls.cipherSuite });
   step('requesting');
-  const certificates = await getDelegation(
+  const exchange = await getDelegationExchange(
     tls,
     {
       username: options.username,
       passphrase: options.passphrase,
       lifetimeSeconds: options.lifetimeSeconds,
       ...(options.credentialName !== undefined ? { credentialName: options.credentialName } : {}),
+      ...(options.trustedCerts ? { trustedCerts: true } : {}),
     },
     csr,
     { responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS },
-  );
+  ).catch((error: unknown) => {
+    throw explainKeyRefusal(error, keyPair.publicKey);
+  });
+  const certificates = exchange.chain;
 
   // 5. The credential: the issued certificate must carry our public key.
   const [issued, ...chain] = certificates;
@@ -189,7 +211,7 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<Credentia
     throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the issued certificate does not carry the public key we sent');
   }
   for (const der of chain) describeCertificate(der); // every chain entry must at least parse
-  const credential: Credential = {
+  const credential: LogonResult = {
     certificate: issued,
     chain,
     privateKey: keyPair.privateKey,
@@ -198,7 +220,28 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<Credentia
     notBefore: description.notBefore,
     notAfter: description.notAfter,
     isProxy: description.isProxy,
+    ...(options.trustedCerts ? { trustRoots: parseTrustRoots(exchange.firstResponse) } : {}),
   };
   step('done');
   return credential;
 }
+
+/**
+ * CA-mode servers answer a non-RSA key with only "Certificate generation failure." (protocol
+ * notes §4.2, §6); for an EC key the server's text is kept and the likely reason added.
+ */
+export function explainKeyRefusal(error: unknown, publicKey: CryptoKey | undefined): unknown {
+  if (
+    publicKey && isEcKey(publicKey) &&
+    error instanceof MyProxyWebError && error.code === 'MYPROXY_REJECTED' && /certificate generation failure/i.test(error.message)
+  ) {
+    return new MyProxyWebError(
+      'MYPROXY_REJECTED',
+      `${error.message}\n(The request carried an EC key; MyProxy servers in CA mode issue certificates for RSA keys only. Use an RSA key, e.g. key type rsa-2048.)`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+export { validate as validateLogonOptions };

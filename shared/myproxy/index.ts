@@ -1,5 +1,12 @@
 /** The MyProxy client API. */
 export { logon, DEFAULT_HANDSHAKE_TIMEOUT_MS, MIN_PASS_PHRASE_LENGTH, type LogonOptions, type LogonStep } from './client.js';
+export { explainKeyRefusal, type LogonResult } from './client.js';
+export { logonNoCredentials, logonWithCsr, csrPublicKeyInfo, type IssuedCertificates, type LogonRequestOptions } from './logon-variants.js';
+export { getTrustRoots, parseTrustRoots, requestTrustRoots, unsafeTrustRootName, type TrustRootFiles } from './trustroots.js';
+export { bootstrapTrust, bootstrapTrustFiles, sha256Fingerprint, type BootstrapCa, type BootstrapResult, type BootstrapOptions } from './bootstrap.js';
+export { withMyProxyConnection, type MyProxyConnectOptions } from './session.js';
+export { getInfo, type InfoRequest, type InfoOptions, type InfoResult, type CredentialInfo } from './info.js';
+export { getDelegationExchange, type DelegationExchange } from './logon.js';
 export { getDelegation, looksLikeAuthFailure, DEFAULT_RESPONSE_TIMEOUT_MS, type DelegationOptions, type DelegationRequest } from './logon.js';
 export {
   parseResponse,
@@ -14,3 +21,5 @@ export { MessageReader, MAX_CHAIN_BYTES, MAX_CHAIN_CERTIFICATES, MAX_TEXT_MESSAG
 export { credentialToPem, describeCertificate, type Credential, type CertificateDescription } from '../pki/credential.js';
 export { createProxyCsr } from '../pki/csr.js';
 export { exportRsaPrivateKeyPkcs1, generateRsaKeyPair } from '../pki/keys.js';
+export { exportPrivateKeyPkcs8, generateKeyPair, KEY_TYPES, type KeyType } from '../pki/keys.js';
+export { opensslSubjectHash, opensslNameHash } from '../pki/subject-hash.js';

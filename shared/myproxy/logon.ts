@@ -15,6 +15,15 @@ export interface DelegationRequest {
   passphrase: string;
   lifetimeSeconds: number;
   credentialName?: string;
+  /** Send TRUSTED_CERTS=1: the server's trust roots come back in the first OK (§2.3). */
+  trustedCerts?: boolean;
+}
+
+/** What a GET exchange returned: the first OK (with TRUSTED_CERTS/FILEDATA when asked) and the chain. */
+export interface DelegationExchange {
+  firstResponse: MyProxyResponse;
+  /** [issued, ...rest of the chain]; empty when no CSR was sent (myproxy-logon -N). */
+  chain: Uint8Array[];
 }
 
 export interface DelegationOptions {
@@ -56,6 +65,19 @@ export async function getDelegation(
   csrDer: Uint8Array,
   options: DelegationOptions = {},
 ): Promise<Uint8Array[]> {
+  return (await getDelegationExchange(tls, request, csrDer, options)).chain;
+}
+
+/**
+ * The GET exchange, keeping the first OK. With `csrDer` undefined it stops after the first OK
+ * (myproxy-logon -N: authenticate only) and the caller closes the connection.
+ */
+export async function getDelegationExchange(
+  tls: ByteChannel,
+  request: DelegationRequest,
+  csrDer: Uint8Array | undefined,
+  options: DelegationOptions = {},
+): Promise<DelegationExchange> {
   const timeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
   const message = serializeRequest({
     command: MyProxyCommand.GET,
@@ -63,6 +85,7 @@ export async function getDelegation(
     passphrase: request.passphrase,
     lifetimeSeconds: request.lifetimeSeconds,
     ...(request.credentialName !== undefined ? { credentialName: request.credentialName } : {}),
+    ...(request.trustedCerts ? { trustedCerts: true } : {}),
   });
   const reader = new MessageReader(tls);
 
@@ -71,7 +94,9 @@ export async function getDelegation(
   await tls.write(message);
 
   // 3. OK₁, or why not.
-  checkResponse(parseResponse(await reader.readText(timeoutMs)), 'first');
+  const firstResponse = parseResponse(await reader.readText(timeoutMs));
+  checkResponse(firstResponse, 'first');
+  if (csrDer === undefined) return { firstResponse, chain: [] };
 
   // 4-5. Our CSR in one write; the chain back (or a text ERROR, thrown by readChain).
   await tls.write(csrDer);
@@ -79,7 +104,7 @@ export async function getDelegation(
 
   // 6. The final response; the server then closes TCP without close_notify (§1.1).
   checkResponse(parseResponse(await reader.readText(timeoutMs)), 'final');
-  return chain;
+  return { firstResponse, chain };
 }
 
 function checkResponse(response: MyProxyResponse, which: 'first' | 'final'): void {

@@ -6,7 +6,7 @@ import * as pkijs from 'pkijs';
 import { MyProxyWebError } from '../errors.js';
 import { OID_PROXY_CERT_INFO } from './csr.js';
 import { formatDnOneline } from './dn.js';
-import { exportRsaPrivateKeyPkcs1 } from './keys.js';
+import { exportPrivateKeyPkcs8, exportRsaPrivateKeyPkcs1, isEcKey } from './keys.js';
 import { pemEncode } from './pem.js';
 
 export interface Credential {
@@ -59,14 +59,16 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
 
 /**
  * The myproxy-logon file layout: issued certificate, its private key as unencrypted PKCS#1
- * (`BEGIN RSA PRIVATE KEY`, "so grid tools see RSA"), then each chain certificate.
- * Throws BAD_INPUT if the private key is not extractable or not RSA.
+ * (`BEGIN RSA PRIVATE KEY`, "so grid tools see RSA"; an EC key as PKCS#8 `BEGIN PRIVATE KEY`),
+ * then each chain certificate. Throws BAD_INPUT if the private key is not extractable.
  */
 export async function credentialToPem(credential: Credential): Promise<string> {
-  const pkcs1 = await exportRsaPrivateKeyPkcs1(credential.privateKey);
+  // EC keys as PKCS#8 `PRIVATE KEY`: grid tools refuse the SEC 1 `EC PRIVATE KEY` form.
+  const ec = isEcKey(credential.privateKey);
+  const keyDer = ec ? await exportPrivateKeyPkcs8(credential.privateKey) : await exportRsaPrivateKeyPkcs1(credential.privateKey);
   let pem = pemEncode('CERTIFICATE', credential.certificate);
-  pem += pemEncode('RSA PRIVATE KEY', pkcs1);
-  pkcs1.fill(0);
+  pem += pemEncode(ec ? 'PRIVATE KEY' : 'RSA PRIVATE KEY', keyDer);
+  keyDer.fill(0);
   for (const der of credential.chain) pem += pemEncode('CERTIFICATE', der);
   return pem;
 }

@@ -115,3 +115,46 @@ function spkiParts(spki: Uint8Array): { oid: string; key: Uint8Array } | undefin
   if (!(oid instanceof asn1js.ObjectIdentifier)) return undefined;
   return { oid: oid.valueBlock.toString(), key: new Uint8Array(key.valueBlock.valueHexView) };
 }
+
+/** Key types a logon can generate (MYPROXY_KEYBITS picks the RSA size in the CLI). */
+export type KeyType = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ec-p256';
+export const KEY_TYPES: readonly KeyType[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256'];
+
+/**
+ * A key pair of `type`. RSA: RSASSA-PKCS1-v1_5/SHA-256, e = 65537. EC: ECDSA on P-256 (accepted by
+ * repository-mode servers only; CA-mode servers refuse non-RSA keys, protocol notes §4.2).
+ */
+export async function generateKeyPair(type: KeyType, extractable: boolean): Promise<CryptoKeyPair> {
+  switch (type) {
+    case 'rsa-2048':
+      return generateRsaKeyPair({ modulusBits: 2048, extractable });
+    case 'rsa-3072':
+      return generateRsaKeyPair({ modulusBits: 3072, extractable });
+    case 'rsa-4096':
+      return generateRsaKeyPair({ modulusBits: 4096, extractable });
+    case 'ec-p256':
+      try {
+        return await subtle().generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, extractable, ['sign', 'verify']);
+      } catch (cause) {
+        throw new MyProxyWebError('INTERNAL', `EC key generation failed: ${(cause as Error)?.message ?? cause}`, { cause });
+      }
+    default:
+      throw new MyProxyWebError('BAD_INPUT', `unsupported key type ${JSON.stringify(type)}; use one of ${KEY_TYPES.join(', ')}`);
+  }
+}
+
+/** Whether a key is an elliptic-curve (ECDSA) key. */
+export function isEcKey(key: CryptoKey): boolean {
+  return key.algorithm.name === 'ECDSA';
+}
+
+/** The private key as unencrypted PKCS#8 PrivateKeyInfo DER (`BEGIN PRIVATE KEY`). */
+export async function exportPrivateKeyPkcs8(key: CryptoKey): Promise<Uint8Array> {
+  if (key.type !== 'private') throw new MyProxyWebError('BAD_INPUT', 'not a private key');
+  if (!key.extractable) throw new MyProxyWebError('BAD_INPUT', 'the private key is not extractable, so it cannot be written out');
+  try {
+    return new Uint8Array(await subtle().exportKey('pkcs8', key));
+  } catch (cause) {
+    throw new MyProxyWebError('BAD_INPUT', `cannot export the private key: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}

@@ -26,6 +26,8 @@ export const AlertDescription = {
   internal_error: 80,
   inappropriate_fallback: 86,
   user_canceled: 90,
+  /** RFC 5246 §7.2.2: always a warning; our answer to a TLS 1.2 HelloRequest. */
+  no_renegotiation: 100,
   missing_extension: 109,
   unsupported_extension: 110,
   unrecognized_name: 112,
@@ -66,6 +68,16 @@ const ALERT_BY_CODE: Partial<Record<ErrorCode, AlertName>> = {
   CERT_INVALID: 'bad_certificate',
   CERT_PARSE_ERROR: 'bad_certificate',
   CERT_NAME_MISMATCH: 'bad_certificate',
+  CERT_SELF_SIGNED: 'unknown_ca',
+  CERT_INCOMPLETE_CHAIN: 'unknown_ca',
+  CERT_WEAK_SIGNATURE: 'bad_certificate',
+  CERT_WEAK_KEY: 'bad_certificate',
+  CERT_UNKNOWN_CRITICAL_EXTENSION: 'unsupported_certificate',
+  CERT_BAD_KEY_USAGE: 'bad_certificate',
+  CERT_BAD_EKU: 'unsupported_certificate',
+  CERT_PATH_LENGTH: 'bad_certificate',
+  CERT_NAME_CONSTRAINTS: 'bad_certificate',
+  CERT_BAD_PROXY: 'bad_certificate',
 };
 
 /** The alert to send for a local failure, or undefined when none should be sent (timeouts, peer alerts, transport loss). */
@@ -79,8 +91,9 @@ export function alertForError(error: MyProxyWebError): number | undefined {
   return name === undefined ? AlertDescription.internal_error : AlertDescription[name];
 }
 
-/** Encodes an Alert message body (RFC 8446 §6): level 2 (fatal) except close_notify/user_canceled at level 1. */
+/** Encodes an Alert message body (RFC 8446 §6): level 2 (fatal) except close_notify/user_canceled/no_renegotiation at level 1. */
 export function encodeAlert(description: number): Uint8Array {
-  const warning = description === AlertDescription.close_notify || description === AlertDescription.user_canceled;
+  const warning =
+    description === AlertDescription.close_notify || description === AlertDescription.user_canceled || description === AlertDescription.no_renegotiation;
   return new Uint8Array([warning ? 1 : 2, description]);
 }

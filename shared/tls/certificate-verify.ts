@@ -1,59 +1,104 @@
-/** Verification of the server's CertificateVerify signature (RFC 8446 §4.4.3) with WebCrypto. */
+/**
+ * Verification of the server's handshake signatures with WebCrypto: the TLS 1.3 CertificateVerify
+ * (RFC 8446 §4.4.3) and the TLS 1.2 ServerKeyExchange signature (RFC 5246 §7.4.3, RFC 8422 §5.4).
+ */
+import * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
 import { concatBytes, utf8Encode } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
-import { ecCurveOid, parseCertificate } from '../pki/x509.js';
+import { parseCertificate } from '../pki/x509.js';
 import { tlsError } from './alerts.js';
 import { bufferSource } from './codec.js';
-import { HANDSHAKE_SIGNATURE_SCHEMES, SignatureScheme } from './constants.js';
+import { HANDSHAKE_SIGNATURE_SCHEMES, SignatureScheme, TLS12_SIGNATURE_SCHEMES } from './constants.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
 
 type Verifier =
   | { kind: 'pss'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512'; saltLength: number }
-  | { kind: 'ecdsa'; hash: 'SHA-256' | 'SHA-384'; curve: 'P-256' | 'P-384'; size: number };
+  | { kind: 'pkcs1'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512' }
+  | { kind: 'ecdsa'; hash: 'SHA-256' | 'SHA-384'; curve: 'P-256' | 'P-384' };
 
 const VERIFIERS = new Map<number, Verifier>([
   [SignatureScheme.rsa_pss_rsae_sha256, { kind: 'pss', hash: 'SHA-256', saltLength: 32 }],
   [SignatureScheme.rsa_pss_rsae_sha384, { kind: 'pss', hash: 'SHA-384', saltLength: 48 }],
   [SignatureScheme.rsa_pss_rsae_sha512, { kind: 'pss', hash: 'SHA-512', saltLength: 64 }],
-  [SignatureScheme.ecdsa_secp256r1_sha256, { kind: 'ecdsa', hash: 'SHA-256', curve: 'P-256', size: 32 }],
-  [SignatureScheme.ecdsa_secp384r1_sha384, { kind: 'ecdsa', hash: 'SHA-384', curve: 'P-384', size: 48 }],
+  [SignatureScheme.rsa_pkcs1_sha256, { kind: 'pkcs1', hash: 'SHA-256' }],
+  [SignatureScheme.rsa_pkcs1_sha384, { kind: 'pkcs1', hash: 'SHA-384' }],
+  [SignatureScheme.rsa_pkcs1_sha512, { kind: 'pkcs1', hash: 'SHA-512' }],
+  [SignatureScheme.ecdsa_secp256r1_sha256, { kind: 'ecdsa', hash: 'SHA-256', curve: 'P-256' }],
+  [SignatureScheme.ecdsa_secp384r1_sha384, { kind: 'ecdsa', hash: 'SHA-384', curve: 'P-384' }],
 ]);
 
 const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34' };
+const CURVES: Record<string, { name: 'P-256' | 'P-384'; size: number }> = {
+  '1.2.840.10045.3.1.7': { name: 'P-256', size: 32 },
+  '1.3.132.0.34': { name: 'P-384', size: 48 },
+};
+
+/** The signature family of a scheme we know ('rsa' for PSS and PKCS#1), or undefined. */
+export function schemeKeyType(scheme: number): 'RSA' | 'ECDSA' | undefined {
+  const verifier = VERIFIERS.get(scheme);
+  if (!verifier) return undefined;
+  return verifier.kind === 'ecdsa' ? 'ECDSA' : 'RSA';
+}
 
 /** RFC 8446 §4.4.3: 64 spaces, the context string, a zero byte, then the transcript hash. */
-export function certificateVerifyContent(transcriptHash: Uint8Array): Uint8Array {
+export function certificateVerifyContent(transcriptHash: Uint8Array, side: 'server' | 'client' = 'server'): Uint8Array {
   const prefix = new Uint8Array(64).fill(0x20);
-  return concatBytes(prefix, utf8Encode('TLS 1.3, server CertificateVerify'), new Uint8Array([0]), transcriptHash);
+  return concatBytes(prefix, utf8Encode(`TLS 1.3, ${side} CertificateVerify`), new Uint8Array([0]), transcriptHash);
 }
 
 export async function verifyServerSignature(leafDer: Uint8Array, scheme: number, signature: Uint8Array, transcriptHash: Uint8Array): Promise<void> {
-  const verifier = VERIFIERS.get(scheme);
-  if (!verifier || !HANDSHAKE_SIGNATURE_SCHEMES.includes(scheme)) {
+  if (!HANDSHAKE_SIGNATURE_SCHEMES.includes(scheme)) {
     throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `server signed with scheme 0x${scheme.toString(16)}, which was not offered`);
   }
-  const certificate = parseCertificate(leafDer);
-  const spki = certificate.subjectPublicKeyInfo;
+  await verifySigned(leafDer, scheme, signature, certificateVerifyContent(transcriptHash), true, 'server CertificateVerify');
+}
+
+/**
+ * RFC 5246 §4.7 digitally-signed over `content` (client_random + server_random + ServerECDHParams).
+ * Unlike TLS 1.3, an ECDSA scheme names only the hash: the curve is the certificate's (RFC 5246 §7.4.1.4.1).
+ */
+export async function verifyTls12ServerSignature(leafDer: Uint8Array, scheme: number, signature: Uint8Array, content: Uint8Array): Promise<void> {
+  if (!TLS12_SIGNATURE_SCHEMES.includes(scheme)) {
+    throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `server signed ServerKeyExchange with scheme 0x${scheme.toString(16)}, which was not offered`);
+  }
+  await verifySigned(leafDer, scheme, signature, content, false, 'ServerKeyExchange');
+}
+
+async function verifySigned(leafDer: Uint8Array, scheme: number, signature: Uint8Array, content: Uint8Array, strictCurve: boolean, what: string): Promise<void> {
+  await verifyWithPublicKey(parseCertificate(leafDer).subjectPublicKeyInfo, scheme, signature, content, strictCurve, what);
+}
+
+/**
+ * Verifies `signature` over `content` under `spki` with signature scheme `scheme` (RFC 8446 §4.2.3);
+ * `strictCurve`: the ECDSA scheme must name the key's curve (TLS 1.3). Throws TLS_BAD_SIGNATURE
+ * (or TLS_HANDSHAKE_FAILURE for a scheme/key mismatch). Exported for the Wycheproof tests.
+ */
+export async function verifyWithPublicKey(spki: pkijs.PublicKeyInfo, scheme: number, signature: Uint8Array, content: Uint8Array, strictCurve: boolean, what: string): Promise<void> {
+  const verifier = VERIFIERS.get(scheme);
+  if (!verifier) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `unknown signature scheme 0x${scheme.toString(16)}`);
+  const curveParams: unknown = spki.algorithm.algorithmParams;
+  const curveOid = curveParams instanceof asn1js.ObjectIdentifier ? curveParams.getValue() : undefined;
   const keyOid = spki.algorithm.algorithmId;
   const spkiDer = new Uint8Array(spki.toSchema().toBER(false));
-  const content = certificateVerifyContent(transcriptHash);
   const subtle = globalThis.crypto.subtle;
   let valid: boolean;
   try {
-    if (verifier.kind === 'pss') {
-      // rsa_pss_rsae_*: the key must be an rsaEncryption key (RFC 8446 §4.2.3).
-      if (keyOid !== RSA_ENCRYPTION) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'rsa_pss_rsae signature from a non-RSA key');
-      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name: 'RSA-PSS', hash: verifier.hash }, false, ['verify']);
-      valid = await subtle.verify({ name: 'RSA-PSS', saltLength: verifier.saltLength }, key, bufferSource(signature), bufferSource(content));
+    if (verifier.kind !== 'ecdsa') {
+      // rsa_pss_rsae_* and rsa_pkcs1_*: the key must be an rsaEncryption key (RFC 8446 §4.2.3).
+      if (keyOid !== RSA_ENCRYPTION) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `RSA signature in ${what} from a non-RSA key`);
+      const name = verifier.kind === 'pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name, hash: verifier.hash }, false, ['verify']);
+      const params = verifier.kind === 'pss' ? { name, saltLength: verifier.saltLength } : { name };
+      valid = await subtle.verify(params, key, bufferSource(signature), bufferSource(content));
     } else {
-      const curveOid = ecCurveOid(certificate);
-      if (keyOid !== EC_PUBLIC_KEY || curveOid !== CURVE_OIDS[verifier.curve]) {
+      const curve = keyOid === EC_PUBLIC_KEY ? CURVES[curveOid ?? ''] : undefined;
+      if (!curve || (strictCurve && curve.name !== verifier.curve)) {
         throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `ECDSA scheme for ${verifier.curve} does not match the certificate key`);
       }
-      const raw = ecdsaDerToRaw(signature, verifier.size);
-      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name: 'ECDSA', namedCurve: verifier.curve }, false, ['verify']);
+      const raw = ecdsaDerToRaw(signature, curve.size);
+      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name: 'ECDSA', namedCurve: curve.name }, false, ['verify']);
       valid = await subtle.verify({ name: 'ECDSA', hash: verifier.hash }, key, bufferSource(raw), bufferSource(content));
     }
   } catch (cause) {
@@ -61,7 +106,7 @@ export async function verifyServerSignature(leafDer: Uint8Array, scheme: number,
       if (cause.code === 'TLS_BAD_SIGNATURE') throw tlsError('TLS_BAD_SIGNATURE', 'decrypt_error', cause.message, { cause });
       throw cause;
     }
-    throw tlsError('TLS_BAD_SIGNATURE', 'decrypt_error', 'cannot verify the server CertificateVerify signature', { cause });
+    throw tlsError('TLS_BAD_SIGNATURE', 'decrypt_error', `cannot verify the ${what} signature`, { cause });
   }
-  if (!valid) throw tlsError('TLS_BAD_SIGNATURE', 'decrypt_error', 'server CertificateVerify signature is invalid');
+  if (!valid) throw tlsError('TLS_BAD_SIGNATURE', 'decrypt_error', `${what} signature is invalid`);
 }

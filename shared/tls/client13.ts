@@ -4,12 +4,16 @@
  * that the connection applies in order. Reads top to bottom like the protocol:
  * ClientHello -> [HelloRetryRequest -> ClientHello2] -> ServerHello -> EncryptedExtensions
  * -> [CertificateRequest] -> Certificate -> CertificateVerify -> Finished -> client flight.
+ * The ClientHello also offers TLS 1.2; a ServerHello choosing 1.2 hands the rest of the handshake
+ * to Tls12ClientHandshake (client12.ts), like Go's handshake_client.go picks its 1.3 or 1.2 state.
  */
 import { bytesEqual } from '../bytes/bytes.js';
 import { validateServerChain } from '../pki/chain.js';
 import { tlsError } from './alerts.js';
-import { verifyServerSignature } from './certificate-verify.js';
-import { CIPHER_SUITES, cipherSuiteById, type CipherSuiteInfo } from './cipher-suites.js';
+import { certificateVerifyContent, verifyServerSignature } from './certificate-verify.js';
+import { chooseClientScheme, type ClientCredential } from './client-auth.js';
+import { Tls12ClientHandshake } from './client12.js';
+import { CIPHER_SUITES, TLS12_CIPHER_SUITES, cipherSuiteById, type CipherSuiteInfo, type Tls12CipherSuiteInfo } from './cipher-suites.js';
 import {
   CERTIFICATE_SIGNATURE_SCHEMES,
   ContentType,
@@ -18,15 +22,20 @@ import {
   HandshakeType,
   INITIAL_KEY_SHARE_GROUPS,
   SUPPORTED_GROUPS,
+  TLS12_SIGNATURE_SCHEMES,
+  TLS12_VERSION,
+  TLS13_VERSION,
 } from './constants.js';
 import { rejectUnexpectedExtensions } from './extensions.js';
 import type { HandshakeMessage } from './handshake-framing.js';
 import { KeyShare, isSupportedGroup } from './key-share.js';
 import { EarlySecret, finishedVerifyData, type HandshakeSecret, type TrafficSecrets } from './key-schedule.js';
-import { decodeCookie, decodeSelectedGroup, encodeClientHello, type ServerHello } from './messages-hello.js';
+import { decodeCookie, decodeSelectedGroup, decodeU16List, encodeClientHello, type ServerHello } from './messages-hello.js';
+import { encodeCertificateVerify } from './messages12.js';
 import { decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions, decodeFinished, encodeCertificate, encodeFinished } from './messages-server.js';
+import type { RecordProtector } from './record-layer.js';
 import { RecordProtection } from './record-protection.js';
-import { checkServerHello, serverKeyShare } from './server-hello.js';
+import { checkServerHello, serverKeyShare, type TlsVersionName } from './server-hello.js';
 import { Transcript } from './transcript.js';
 
 export interface HandshakeConfig {
@@ -39,17 +48,22 @@ export interface HandshakeConfig {
   now: () => Date;
   /** Randomness source, injectable for replay tests. */
   randomBytes?: (length: number) => Uint8Array;
+  /** supported_versions to offer, most preferred first; default [TLS 1.3, TLS 1.2]. */
+  versions?: readonly number[];
+  /** Presented when the server sends a CertificateRequest; else an empty Certificate is sent. */
+  clientCredential?: ClientCredential | undefined;
 }
 
 export interface HandshakeResult {
-  cipherSuite: CipherSuiteInfo;
+  protocol: TlsVersionName;
+  cipherSuite: CipherSuiteInfo | Tls12CipherSuiteInfo;
   peerCertificates: Uint8Array[];
 }
 
 export type HandshakeOutput =
   | { kind: 'send'; contentType: number; data: Uint8Array; initial?: boolean }
-  | { kind: 'readKeys'; protection: RecordProtection }
-  | { kind: 'writeKeys'; protection: RecordProtection }
+  | { kind: 'readKeys'; protection: RecordProtector }
+  | { kind: 'writeKeys'; protection: RecordProtector }
   | { kind: 'connected'; result: HandshakeResult };
 
 /** One member per "waiting for X" (RFC 8446 Appendix A.1). */
@@ -58,10 +72,17 @@ type State =
   | { kind: 'waitServerHello'; retried: CipherSuiteInfo | undefined }
   | { kind: 'waitEncryptedExtensions'; keys: NegotiatedKeys }
   | { kind: 'waitCertificateOrRequest'; keys: NegotiatedKeys }
-  | { kind: 'waitCertificate'; keys: NegotiatedKeys; requestContext: Uint8Array }
-  | { kind: 'waitCertificateVerify'; keys: NegotiatedKeys; requestContext: Uint8Array | undefined; chain: Uint8Array[] }
-  | { kind: 'waitFinished'; keys: NegotiatedKeys; requestContext: Uint8Array | undefined; chain: Uint8Array[] }
-  | { kind: 'connected' };
+  | { kind: 'waitCertificate'; keys: NegotiatedKeys; request: ClientCertificateRequest }
+  | { kind: 'waitCertificateVerify'; keys: NegotiatedKeys; request: ClientCertificateRequest | undefined; chain: Uint8Array[] }
+  | { kind: 'waitFinished'; keys: NegotiatedKeys; request: ClientCertificateRequest | undefined; chain: Uint8Array[] }
+  | { kind: 'connected' }
+  | { kind: 'tls12'; machine: Tls12ClientHandshake };
+
+/** What a TLS 1.3 CertificateRequest asked for (RFC 8446 §4.3.2). */
+interface ClientCertificateRequest {
+  context: Uint8Array;
+  signatureSchemes: number[];
+}
 
 interface NegotiatedKeys {
   suite: CipherSuiteInfo;
@@ -83,21 +104,37 @@ export class Tls13ClientHandshake {
   private readonly sessionId: Uint8Array;
   private sentChangeCipherSpec = false;
   private shares: KeyShare[] = [];
+  private readonly versions: readonly number[];
 
   constructor(private readonly config: HandshakeConfig) {
     const random = config.randomBytes ?? defaultRandom;
     this.random = random(32);
     this.sessionId = random(32);
+    this.versions = config.versions ?? [TLS13_VERSION, TLS12_VERSION];
   }
 
   get isConnected(): boolean {
-    return this.state.kind === 'connected';
+    return this.state.kind === 'connected' || (this.state.kind === 'tls12' && this.state.machine.stateName === 'connected');
+  }
+
+  /** The version the ServerHello chose, once it arrived. */
+  get negotiatedVersion(): TlsVersionName | undefined {
+    if (this.state.kind === 'tls12') return 'TLSv1.2';
+    return this.state.kind === 'start' || this.state.kind === 'waitServerHello' ? undefined : 'TLSv1.3';
+  }
+
+  /**
+   * A change_cipher_spec record: in TLS 1.2 it switches the server's keys (RFC 5246 §7.1);
+   * otherwise null, and the connection applies the TLS 1.3 compatibility rule (RFC 8446 §5).
+   */
+  async changeCipherSpec(): Promise<HandshakeOutput[] | null> {
+    return this.state.kind === 'tls12' ? this.state.machine.changeCipherSpec() : null;
   }
 
   /** Step 1: the first ClientHello with X25519 and P-256 shares (RFC 8446 §4.1.2). */
   async start(): Promise<HandshakeOutput[]> {
     if (this.state.kind !== 'start') throw tlsError('INTERNAL', 'internal_error', 'handshake already started');
-    this.shares = await Promise.all(INITIAL_KEY_SHARE_GROUPS.map((group) => KeyShare.generate(group)));
+    if (this.versions.includes(TLS13_VERSION)) this.shares = await Promise.all(INITIAL_KEY_SHARE_GROUPS.map((group) => KeyShare.generate(group)));
     const hello = this.clientHello(undefined);
     this.state = { kind: 'waitServerHello', retried: undefined };
     return [{ kind: 'send', contentType: ContentType.handshake, data: hello, initial: true }];
@@ -107,10 +144,15 @@ export class Tls13ClientHandshake {
     const hello = encodeClientHello({
       random: this.random,
       sessionId: this.sessionId,
-      cipherSuites: CIPHER_SUITES.map((suite) => suite.id),
+      cipherSuites: [
+        ...(this.versions.includes(TLS13_VERSION) ? CIPHER_SUITES.map((suite) => suite.id) : []),
+        ...(this.versions.includes(TLS12_VERSION) ? TLS12_CIPHER_SUITES.map((suite) => suite.id) : []),
+      ],
       serverName: this.config.sni,
       supportedGroups: SUPPORTED_GROUPS,
-      signatureAlgorithms: HANDSHAKE_SIGNATURE_SCHEMES,
+      // RFC 8446 §4.2.3: PKCS#1 v1.5 may be offered for TLS 1.2; a 1.3 CertificateVerify still refuses it.
+      signatureAlgorithms: this.versions.includes(TLS12_VERSION) ? TLS12_SIGNATURE_SCHEMES : HANDSHAKE_SIGNATURE_SCHEMES,
+      versions: this.versions,
       signatureAlgorithmsCert: CERTIFICATE_SIGNATURE_SCHEMES,
       keyShares: this.shares.map((share) => ({ group: share.group, keyExchange: share.publicKey })),
       cookie,
@@ -134,13 +176,15 @@ export class Tls13ClientHandshake {
         return this.onCertificate(message, state.keys, undefined);
       case 'waitCertificate':
         this.expect(message, HandshakeType.certificate);
-        return this.onCertificate(message, state.keys, state.requestContext);
+        return this.onCertificate(message, state.keys, state.request);
       case 'waitCertificateVerify':
         this.expect(message, HandshakeType.certificateVerify);
         return this.onCertificateVerify(message, state);
       case 'waitFinished':
         this.expect(message, HandshakeType.finished);
         return this.onFinished(message, state);
+      case 'tls12':
+        return state.machine.handle(message);
       case 'start':
       case 'connected':
         throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `unexpected handshake message ${message.type}`);
@@ -155,7 +199,14 @@ export class Tls13ClientHandshake {
 
   /** Step 2: ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
   private async onServerHello(message: HandshakeMessage, retried: CipherSuiteInfo | undefined): Promise<HandshakeOutput[]> {
-    const hello = checkServerHello(message.body, this.sessionId);
+    const { hello, version } = checkServerHello(message.body, this.sessionId, this.versions);
+    if (version === 'TLSv1.2') {
+      if (retried) throw tlsError('TLS_UNSUPPORTED', 'illegal_parameter', 'server chose TLS 1.2 after a TLS 1.3 HelloRetryRequest');
+      this.shares = [];
+      const machine = new Tls12ClientHandshake(this.config, this.transcript, this.random);
+      this.state = { kind: 'tls12', machine };
+      return machine.onServerHello(message, hello);
+    }
     const suite = cipherSuiteById(hello.cipherSuite);
     if (hello.isHelloRetryRequest) return this.onHelloRetryRequest(message, hello, suite, retried);
     // RFC 8446 §4.1.4: the ServerHello must keep the cipher suite of the HelloRetryRequest.
@@ -208,16 +259,17 @@ export class Tls13ClientHandshake {
     return [];
   }
 
-  /** Step 4a: CertificateRequest; we will answer with an empty Certificate (RFC 8446 §4.3.2, §4.4.2). */
+  /** Step 4a: CertificateRequest; answered after the server Finished (RFC 8446 §4.3.2, §4.4.2). certificate_authorities is not used to filter, like OpenSSL. */
   private onCertificateRequest(message: HandshakeMessage, keys: NegotiatedKeys): HandshakeOutput[] {
     const request = decodeCertificateRequest(message.body);
+    const signatureSchemes = decodeU16List(request.extensions.get(ExtensionType.signatureAlgorithms)!, 'signature_algorithms');
     this.transcript.add(message.raw);
-    this.state = { kind: 'waitCertificate', keys, requestContext: request.context.slice() };
+    this.state = { kind: 'waitCertificate', keys, request: { context: request.context.slice(), signatureSchemes } };
     return [];
   }
 
   /** Step 4b: the server's Certificate; the chain and the name are checked here (RFC 8446 §4.4.2). */
-  private async onCertificate(message: HandshakeMessage, keys: NegotiatedKeys, requestContext: Uint8Array | undefined): Promise<HandshakeOutput[]> {
+  private async onCertificate(message: HandshakeMessage, keys: NegotiatedKeys, request: ClientCertificateRequest | undefined): Promise<HandshakeOutput[]> {
     const certificate = decodeCertificate(message.body);
     if (certificate.context.length !== 0) throw tlsError('TLS_PROTOCOL_ERROR', 'illegal_parameter', 'server Certificate has a non-empty request context');
     if (certificate.entries.length === 0) throw tlsError('TLS_DECODE_ERROR', 'decode_error', 'server sent an empty Certificate');
@@ -226,7 +278,7 @@ export class Tls13ClientHandshake {
     await validateServerChain(chain, this.config.trustRoots, this.config.now());
     this.config.checkIdentity(chain[0]!, this.config.serverName);
     this.transcript.add(message.raw);
-    this.state = { kind: 'waitCertificateVerify', keys, requestContext, chain };
+    this.state = { kind: 'waitCertificateVerify', keys, request, chain };
     return [];
   }
 
@@ -236,11 +288,11 @@ export class Tls13ClientHandshake {
     const transcriptHash = await this.transcript.hash(state.keys.suite.hash);
     await verifyServerSignature(state.chain[0]!, verify.scheme, verify.signature, transcriptHash);
     this.transcript.add(message.raw);
-    this.state = { kind: 'waitFinished', keys: state.keys, requestContext: state.requestContext, chain: state.chain };
+    this.state = { kind: 'waitFinished', keys: state.keys, request: state.request, chain: state.chain };
     return [];
   }
 
-  /** Step 6: server Finished, then our flight: [CCS], [empty Certificate], Finished (RFC 8446 §4.4.4). */
+  /** Step 6: server Finished, then our flight: [CCS], [Certificate, [CertificateVerify]], Finished (RFC 8446 §4.4). */
   private async onFinished(message: HandshakeMessage, state: Extract<State, { kind: 'waitFinished' }>): Promise<HandshakeOutput[]> {
     const { suite, handshakeSecret, traffic } = state.keys;
     const received = decodeFinished(message.body, suite.hashLength);
@@ -252,18 +304,33 @@ export class Tls13ClientHandshake {
 
     const outputs: HandshakeOutput[] = [...this.changeCipherSpecOnce()];
     outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, traffic.client) });
-    if (state.requestContext !== undefined) {
-      const certificate = encodeCertificate(state.requestContext, []);
-      this.transcript.add(certificate);
-      outputs.push({ kind: 'send', contentType: ContentType.handshake, data: certificate });
-    }
+    if (state.request !== undefined) outputs.push(...(await this.clientCertificate(state.request, suite)));
     const finished = encodeFinished(await finishedVerifyData(suite, traffic.client, await this.transcript.hash(suite.hash)));
     this.transcript.add(finished);
     outputs.push({ kind: 'send', contentType: ContentType.handshake, data: finished });
     outputs.push({ kind: 'readKeys', protection: await RecordProtection.create(suite, application.server) });
     outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, application.client) });
-    outputs.push({ kind: 'connected', result: { cipherSuite: suite, peerCertificates: state.chain } });
+    outputs.push({ kind: 'connected', result: { protocol: 'TLSv1.3', cipherSuite: suite, peerCertificates: state.chain } });
     this.state = { kind: 'connected' };
+    return outputs;
+  }
+
+  /**
+   * RFC 8446 §4.4.2-§4.4.3: our chain (empty entry extensions) and a CertificateVerify with a scheme the
+   * server listed, or an empty Certificate when we have no credential or no common scheme (the server decides).
+   */
+  private async clientCertificate(request: ClientCertificateRequest, suite: CipherSuiteInfo): Promise<HandshakeOutput[]> {
+    const credential = this.config.clientCredential;
+    const scheme = credential ? chooseClientScheme(credential, request.signatureSchemes, 'TLSv1.3') : undefined;
+    const certificate = encodeCertificate(request.context, scheme !== undefined ? credential!.chain : []);
+    this.transcript.add(certificate);
+    const outputs: HandshakeOutput[] = [{ kind: 'send', contentType: ContentType.handshake, data: certificate }];
+    if (scheme !== undefined) {
+      const content = certificateVerifyContent(await this.transcript.hash(suite.hash), 'client');
+      const verify = encodeCertificateVerify(scheme, await credential!.sign(scheme, content));
+      this.transcript.add(verify);
+      outputs.push({ kind: 'send', contentType: ContentType.handshake, data: verify });
+    }
     return outputs;
   }
 

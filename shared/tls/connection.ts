@@ -1,5 +1,5 @@
 /**
- * A TLS 1.3 client connection over any ByteChannel: drives the sans-I/O record layer and
+ * A TLS 1.3 / 1.2 client connection over any ByteChannel: drives the sans-I/O record layer and
  * handshake with transport reads and writes, then serves application data.
  * Errors are sticky: after a fatal error every call reports it.
  */
@@ -17,6 +17,8 @@ import { RecordProtection } from './record-protection.js';
 
 /** How long close() waits for close_notify to be written before closing the transport anyway. */
 const CLOSE_NOTIFY_GRACE_MS = 1000;
+/** TLS 1.2 warning alerts are skipped (RFC 5246 §7.2); this many in one connection is an attack, not a peer. */
+const MAX_WARNING_ALERTS = 16;
 
 export class TlsEngine {
   private readonly records = new RecordLayer();
@@ -25,6 +27,7 @@ export class TlsEngine {
   private result: HandshakeResult | undefined;
   private failure: MyProxyWebError | undefined;
   private peerClosed = false;
+  private warningAlerts = 0;
   private closed = false;
   private writeChain: Promise<void> = Promise.resolve();
   private readChain: Promise<unknown> = Promise.resolve();
@@ -140,12 +143,22 @@ export class TlsEngine {
 
   private async onRecord(record: TlsRecord): Promise<void> {
     switch (record.type) {
-      case ContentType.changeCipherSpec:
-        // RFC 8446 §5: a single 0x01 may arrive before the first protected record; otherwise fatal.
-        if (record.encrypted || this.records.receivedEncrypted || this.result || record.content.length !== 1 || record.content[0] !== 1) {
+      case ContentType.changeCipherSpec: {
+        if (record.encrypted || record.content.length !== 1 || record.content[0] !== 1) {
+          throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', 'malformed change_cipher_spec record');
+        }
+        // TLS 1.2 (RFC 5246 §7.1): the server switches to its new keys; no handshake message may straddle that.
+        const outputs = this.result ? null : await this.handshake.changeCipherSpec();
+        if (outputs) {
+          this.checkKeyChangeBoundary();
+          return this.apply(outputs);
+        }
+        // TLS 1.3 (RFC 8446 §5): a single 0x01 may arrive before the first protected record; otherwise fatal.
+        if (this.records.receivedEncrypted || this.result) {
           throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', 'unexpected change_cipher_spec record');
         }
         return;
+      }
       case ContentType.alert:
         return this.onAlert(record.content);
       case ContentType.handshake:
@@ -164,7 +177,10 @@ export class TlsEngine {
     }
   }
 
-  /** RFC 8446 §6: close_notify ends the stream; user_canceled is a warning; everything else is fatal. */
+  /**
+   * RFC 8446 §6: close_notify ends the stream; user_canceled is a warning; everything else is fatal.
+   * TLS 1.2 (RFC 5246 §7.2): any warning-level alert is skipped, up to MAX_WARNING_ALERTS.
+   */
   private onAlert(content: Uint8Array): void {
     const [level, description] = decodeAll('Alert', content, (r) => [r.u8('Alert.level'), r.u8('Alert.description')] as const);
     if (description === AlertDescription.close_notify) {
@@ -172,12 +188,30 @@ export class TlsEngine {
       return;
     }
     if (description === AlertDescription.user_canceled) return;
+    if (level === 1 && this.handshake.negotiatedVersion === 'TLSv1.2') {
+      if (++this.warningAlerts <= MAX_WARNING_ALERTS) return;
+      throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `too many warning alerts (last: ${alertName(description)})`);
+    }
     const kind = level === 1 ? 'warning-level' : 'fatal';
     throw new MyProxyWebError('TLS_ALERT_RECEIVED', `server sent ${kind} alert ${alertName(description)} (${description})`);
   }
 
-  /** RFC 8446 §4.6: NewSessionTicket is ignored, KeyUpdate honoured; nothing else is expected. */
+  /**
+   * RFC 8446 §4.6: NewSessionTicket is ignored, KeyUpdate honoured; nothing else is expected.
+   * TLS 1.2: a HelloRequest is refused with a no_renegotiation warning, which RFC 5246 §7.4.1.1 allows
+   * a client that does not wish to renegotiate (rustls does the same); the connection keeps its keys.
+   * (OpenSSL servers treat that answer as fatal and close with handshake_failure.)
+   */
   private async onPostHandshake(message: HandshakeMessage): Promise<void> {
+    if (this.result?.protocol === 'TLSv1.2') {
+      if (message.type !== HandshakeType.helloRequest || message.body.length !== 0) {
+        throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `unexpected TLS 1.2 post-handshake message ${message.type}`);
+      }
+      void this.enqueueWrite(async () => {
+        await this.transport.write(await this.records.encode(ContentType.alert, encodeAlert(AlertDescription.no_renegotiation)));
+      }).catch(() => undefined);
+      return;
+    }
     if (message.type === HandshakeType.newSessionTicket) {
       decodeNewSessionTicket(message.body);
       return;
@@ -187,12 +221,14 @@ export class TlsEngine {
     }
     const updateRequested = decodeKeyUpdate(message.body);
     this.checkKeyChangeBoundary();
-    const current = this.records.readKeys!;
+    const current = this.records.readKeys;
+    if (!(current instanceof RecordProtection)) throw tlsError('INTERNAL', 'internal_error', 'KeyUpdate without TLS 1.3 keys');
     this.records.setReadProtection(await RecordProtection.create(current.suite, await nextTrafficSecret(current.suite, current.secret)));
     if (!updateRequested) return;
     // RFC 8446 §4.6.3: answer with update_not_requested under the old key, then switch ours.
     void this.enqueueWrite(async () => {
-      const own = this.records.writeKeys!;
+      const own = this.records.writeKeys;
+      if (!(own instanceof RecordProtection)) throw tlsError('INTERNAL', 'internal_error', 'KeyUpdate without TLS 1.3 keys');
       const answer = await this.records.encode(ContentType.handshake, encodeKeyUpdate(false));
       this.records.setWriteProtection(await RecordProtection.create(own.suite, await nextTrafficSecret(own.suite, own.secret)));
       await this.transport.write(answer);

@@ -8,16 +8,20 @@ export const ContentType = {
   applicationData: 23,
 } as const;
 
-/** RFC 8446 §4 HandshakeType. */
+/** RFC 8446 §4 HandshakeType, plus the TLS 1.2 messages of RFC 5246 §7.4. */
 export const HandshakeType = {
+  helloRequest: 0,
   clientHello: 1,
   serverHello: 2,
   newSessionTicket: 4,
   endOfEarlyData: 5,
   encryptedExtensions: 8,
   certificate: 11,
+  serverKeyExchange: 12,
   certificateRequest: 13,
+  serverHelloDone: 14,
   certificateVerify: 15,
+  clientKeyExchange: 16,
   finished: 20,
   keyUpdate: 24,
   messageHash: 254,
@@ -27,11 +31,18 @@ export const HandshakeType = {
 export const ExtensionType = {
   serverName: 0,
   supportedGroups: 10,
+  /** RFC 8422 §5.1.2 (TLS 1.2 only). */
+  ecPointFormats: 11,
   signatureAlgorithms: 13,
+  /** RFC 7627 §5.1 (TLS 1.2 only). */
+  extendedMasterSecret: 23,
   supportedVersions: 43,
   cookie: 44,
+  certificateAuthorities: 47,
   signatureAlgorithmsCert: 50,
   keyShare: 51,
+  /** RFC 5746 §3.2 (TLS 1.2 only). */
+  renegotiationInfo: 0xff01,
 } as const;
 
 /** RFC 8446 §4.2.7 NamedGroup. */
@@ -63,6 +74,14 @@ export const HANDSHAKE_SIGNATURE_SCHEMES: readonly number[] = [
   SignatureScheme.rsa_pss_rsae_sha512,
 ];
 
+/** RFC 5246 §7.4.1.4.1 / RFC 8446 §4.2.3: schemes accepted in a TLS 1.2 ServerKeyExchange (PKCS#1 v1.5 allowed). */
+export const TLS12_SIGNATURE_SCHEMES: readonly number[] = [
+  ...HANDSHAKE_SIGNATURE_SCHEMES,
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
 /** RFC 8446 §4.2.3 signature_algorithms_cert: what we accept in certificates. */
 export const CERTIFICATE_SIGNATURE_SCHEMES: readonly number[] = [
   ...HANDSHAKE_SIGNATURE_SCHEMES,
@@ -82,6 +101,9 @@ export const TLS13_VERSION = 0x0304;
 export const TLS12_VERSION = 0x0303;
 /** RFC 8446 §5.1: the initial ClientHello may use 0x0301 for compatibility. */
 export const TLS10_VERSION = 0x0301;
+
+/** RFC 5246 §6.2.3: maximum TLSCiphertext.fragment length in TLS 1.2, 2^14 + 2048. */
+export const MAX_CIPHERTEXT_LENGTH_TLS12 = 2 ** 14 + 2048;
 
 /** RFC 8446 §5.1: maximum TLSPlaintext.fragment length, 2^14. */
 export const MAX_PLAINTEXT_LENGTH = 2 ** 14;

@@ -54,3 +54,29 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {
   if (afterS !== der.length) fail('trailing bytes');
   return raw;
 }
+
+function derInteger(value: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start++;
+  const trimmed = value.subarray(start);
+  const pad = trimmed[0]! & 0x80 ? 1 : 0;
+  const out = new Uint8Array(2 + pad + trimmed.length);
+  out[0] = 0x02;
+  out[1] = pad + trimmed.length;
+  out.set(trimmed, 2 + pad);
+  return out;
+}
+
+/** The inverse of ecdsaDerToRaw: WebCrypto's r || s (each `raw.length / 2` bytes) as a minimal DER ECDSA-Sig-Value. */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  if (raw.length === 0 || raw.length % 2 !== 0 || raw.length > 132) throw new MyProxyWebError('INTERNAL', `unexpected raw ECDSA signature length ${raw.length}`);
+  const r = derInteger(raw.subarray(0, raw.length / 2));
+  const s = derInteger(raw.subarray(raw.length / 2));
+  const length = r.length + s.length;
+  const header = length < 0x80 ? [0x30, length] : [0x30, 0x81, length];
+  const out = new Uint8Array(header.length + length);
+  out.set(header, 0);
+  out.set(r, header.length);
+  out.set(s, header.length + r.length);
+  return out;
+}

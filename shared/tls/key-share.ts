@@ -34,6 +34,11 @@ export class KeyShare {
     return new KeyShare(group, raw, pair.privateKey);
   }
 
+  /** A share around an existing private key (recorded-flow replays, known-answer tests); `publicKey` is what would be sent. */
+  static fromPrivateKey(group: NamedGroupId, privateKey: CryptoKey, publicKey: Uint8Array): KeyShare {
+    return new KeyShare(group, publicKey, privateKey);
+  }
+
   /** The shared secret with the server's share; malformed or degenerate shares are illegal_parameter. */
   async sharedSecret(peerPublic: Uint8Array): Promise<Uint8Array> {
     const info = GROUPS[this.group];
@@ -48,8 +53,8 @@ export class KeyShare {
     } catch (cause) {
       throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'server key share is not a valid public key', { cause });
     }
-    // RFC 8446 §7.4.2: an all-zero X25519 result must be rejected.
-    if (shared.every((byte) => byte === 0)) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'server key share gives an all-zero secret');
+    // RFC 8446 §7.4.2: an all-zero X25519 result must be rejected. (For P-256/P-384 an x-coordinate of 0 is a legitimate secret.)
+    if (this.group === NamedGroup.x25519 && shared.every((byte) => byte === 0)) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', 'server key share gives an all-zero secret');
     return shared;
   }
 }

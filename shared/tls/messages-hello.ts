@@ -22,7 +22,10 @@ export interface ClientHelloParams {
   supportedGroups: readonly number[];
   signatureAlgorithms: readonly number[];
   signatureAlgorithmsCert: readonly number[];
+  /** Sent only when TLS 1.3 is offered. */
   keyShares: readonly KeyShareEntry[];
+  /** supported_versions (RFC 8446 §4.2.1), most preferred first; default [TLS 1.3]. */
+  versions?: readonly number[];
   /** Cookie echoed from a HelloRetryRequest (RFC 8446 §4.2.2). */
   cookie?: Uint8Array | undefined;
 }
@@ -40,19 +43,30 @@ export function encodeClientHello(params: ClientHelloParams): Uint8Array {
     const data = new ByteWriter().vector(2, (list) => list.u8(0).vector(2, (w) => w.bytes(name))).finish();
     extensions.push({ type: ExtensionType.serverName, data });
   }
-  extensions.push({ type: ExtensionType.supportedVersions, data: new ByteWriter().vector(1, (w) => w.u16(TLS13_VERSION)).finish() });
+  const versions = params.versions ?? [TLS13_VERSION];
+  extensions.push({ type: ExtensionType.supportedVersions, data: u16List(1, versions) });
   extensions.push({ type: ExtensionType.supportedGroups, data: u16List(2, params.supportedGroups) });
+  if (versions.includes(TLS12_VERSION)) {
+    // RFC 8422 §5.1.2: uncompressed points only.
+    extensions.push({ type: ExtensionType.ecPointFormats, data: new Uint8Array([1, 0]) });
+    // RFC 7627 §5.1: extended master secret, which the TLS 1.2 handshake requires of the server.
+    extensions.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
+    // RFC 5746 §3.4: an empty renegotiated_connection on the initial handshake (we never renegotiate).
+    extensions.push({ type: ExtensionType.renegotiationInfo, data: new Uint8Array([0]) });
+  }
   extensions.push({ type: ExtensionType.signatureAlgorithms, data: u16List(2, params.signatureAlgorithms) });
   extensions.push({ type: ExtensionType.signatureAlgorithmsCert, data: u16List(2, params.signatureAlgorithmsCert) });
   if (params.cookie !== undefined) {
     extensions.push({ type: ExtensionType.cookie, data: new ByteWriter().vector(2, (w) => w.bytes(params.cookie!)).finish() });
   }
-  const shares = new ByteWriter()
-    .vector(2, (list) => {
-      for (const share of params.keyShares) list.u16(share.group).vector(2, (w) => w.bytes(share.keyExchange));
-    })
-    .finish();
-  extensions.push({ type: ExtensionType.keyShare, data: shares });
+  if (versions.includes(TLS13_VERSION)) {
+    const shares = new ByteWriter()
+      .vector(2, (list) => {
+        for (const share of params.keyShares) list.u16(share.group).vector(2, (w) => w.bytes(share.keyExchange));
+      })
+      .finish();
+    extensions.push({ type: ExtensionType.keyShare, data: shares });
+  }
 
   const body = new ByteWriter()
     .u16(TLS12_VERSION) // legacy_version

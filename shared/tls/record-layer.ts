@@ -12,7 +12,17 @@ import {
   TLS10_VERSION,
   TLS12_VERSION,
 } from './constants.js';
-import type { RecordProtection } from './record-protection.js';
+import type { InnerPlaintext } from './record-protection.js';
+
+/** Record protection of either version: TLS 1.3 (record-protection.ts) or TLS 1.2 AES-GCM (record-protection12.ts). */
+export interface RecordProtector {
+  /** Largest encrypted fragment accepted: 2^14 + 256 (RFC 8446 §5.2) or 2^14 + 2048 (RFC 5246 §6.2.3). */
+  readonly maxCiphertextLength: number;
+  /** TLS 1.3: the outer type is always application_data and the real one is inside. */
+  readonly hidesContentType: boolean;
+  seal(type: number, content: Uint8Array): Promise<Uint8Array>;
+  open(header: Uint8Array, encrypted: Uint8Array): Promise<InnerPlaintext>;
+}
 
 export interface TlsRecord {
   type: number;
@@ -25,24 +35,24 @@ const KNOWN_TYPES: readonly number[] = [ContentType.changeCipherSpec, ContentTyp
 
 export class RecordLayer {
   private buffer: Uint8Array = new Uint8Array(0);
-  private readProtection: RecordProtection | undefined;
-  private writeProtection: RecordProtection | undefined;
+  private readProtection: RecordProtector | undefined;
+  private writeProtection: RecordProtector | undefined;
   /** RFC 8446 §5: set once the first protected record arrived. */
   receivedEncrypted = false;
 
-  get readKeys(): RecordProtection | undefined {
+  get readKeys(): RecordProtector | undefined {
     return this.readProtection;
   }
 
-  get writeKeys(): RecordProtection | undefined {
+  get writeKeys(): RecordProtector | undefined {
     return this.writeProtection;
   }
 
-  setReadProtection(protection: RecordProtection): void {
+  setReadProtection(protection: RecordProtector): void {
     this.readProtection = protection;
   }
 
-  setWriteProtection(protection: RecordProtection): void {
+  setWriteProtection(protection: RecordProtector): void {
     this.writeProtection = protection;
   }
 
@@ -66,19 +76,21 @@ export class RecordLayer {
       const preview = utf8Decode(this.buffer.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
       throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `peer did not send a TLS record (type ${type}, version 0x${version.toString(16)}; starts "${preview}")`);
     }
-    if (length > MAX_CIPHERTEXT_LENGTH) {
-      throw tlsError('TLS_RECORD_OVERFLOW', 'record_overflow', `record of ${length} bytes exceeds 2^14+256`);
+    const limit = this.readProtection?.maxCiphertextLength ?? MAX_CIPHERTEXT_LENGTH;
+    if (length > limit) {
+      throw tlsError('TLS_RECORD_OVERFLOW', 'record_overflow', `record of ${length} bytes exceeds 2^14+${limit - MAX_PLAINTEXT_LENGTH}`);
     }
     if (this.buffer.length < RECORD_HEADER_LENGTH + length) return null;
     const fragment = this.buffer.slice(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length);
     this.buffer = this.buffer.subarray(RECORD_HEADER_LENGTH + length);
 
-    // RFC 8446 §5: change_cipher_spec is never protected; it passes through for the caller to vet.
+    // RFC 8446 §5: change_cipher_spec is never protected; it passes through for the caller to vet
+    // (in TLS 1.2 a change_cipher_spec after the keys changed is unexpected, and the caller refuses it).
     if (type === ContentType.changeCipherSpec || !this.readProtection) {
       if (length > MAX_PLAINTEXT_LENGTH) throw tlsError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${length} bytes exceeds 2^14`);
       return { type, content: fragment, encrypted: false };
     }
-    if (type !== ContentType.applicationData) {
+    if (this.readProtection.hidesContentType && type !== ContentType.applicationData) {
       throw tlsError('TLS_PROTOCOL_ERROR', 'unexpected_message', `unprotected record of type ${type} after keys were established`);
     }
     const inner = await this.readProtection.open(header, fragment);

@@ -2,13 +2,13 @@
  * AEAD record protection for TLS 1.3 (RFC 8446 §5.2–§5.3) with WebCrypto AES-GCM:
  * per-record nonce = IV XOR 64-bit sequence number, additional data = the record header.
  */
+import { aeadOpen, aeadSeal, importAeadKey, AEAD_TAG_LENGTH } from './aead.js';
 import { tlsError } from './alerts.js';
 import type { CipherSuiteInfo } from './cipher-suites.js';
-import { bufferSource } from './codec.js';
 import { ContentType, MAX_CIPHERTEXT_LENGTH, MAX_INNER_PLAINTEXT_LENGTH, TLS12_VERSION } from './constants.js';
 import { trafficKeys } from './key-schedule.js';
 
-const TAG_LENGTH = 16;
+const TAG_LENGTH = AEAD_TAG_LENGTH;
 /** RFC 8446 §5.5: keys must be updated long before the sequence number wraps. */
 const MAX_SEQUENCE = 2n ** 64n - 1n;
 
@@ -18,6 +18,10 @@ export interface InnerPlaintext {
 }
 
 export class RecordProtection {
+  /** RFC 8446 §5.2: encrypted_record is at most 2^14 + 256 bytes. */
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH;
+  /** RFC 8446 §5.2: the real content type is inside the encryption; the outer type is always application_data. */
+  readonly hidesContentType = true;
   private sequence = 0n;
 
   private constructor(
@@ -30,8 +34,7 @@ export class RecordProtection {
 
   static async create(suite: CipherSuiteInfo, secret: Uint8Array): Promise<RecordProtection> {
     const { key, iv } = await trafficKeys(suite, secret);
-    const cryptoKey = await globalThis.crypto.subtle.importKey('raw', bufferSource(key), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-    return new RecordProtection(suite, secret, cryptoKey, iv);
+    return new RecordProtection(suite, secret, await importAeadKey(key), iv);
   }
 
   /** RFC 8446 §5.3; takes the sequence number synchronously so concurrent callers stay ordered. */
@@ -54,10 +57,10 @@ export class RecordProtection {
     inner[content.length] = type;
     const length = inner.length + TAG_LENGTH;
     const header = new Uint8Array([ContentType.applicationData, TLS12_VERSION >> 8, TLS12_VERSION & 0xff, length >> 8, length & 0xff]);
-    const sealed = await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: header, tagLength: 128 }, this.key, inner);
-    const record = new Uint8Array(5 + sealed.byteLength);
+    const sealed = await aeadSeal(this.key, nonce, header, inner);
+    const record = new Uint8Array(5 + sealed.length);
     record.set(header, 0);
-    record.set(new Uint8Array(sealed), 5);
+    record.set(sealed, 5);
     return record;
   }
 
@@ -68,14 +71,8 @@ export class RecordProtection {
     }
     if (encrypted.length < TAG_LENGTH + 1) throw tlsError('TLS_BAD_RECORD_MAC', 'bad_record_mac', 'encrypted record too short');
     const nonce = this.nextNonce();
-    let plain: Uint8Array;
-    try {
-      plain = new Uint8Array(
-        await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce, additionalData: bufferSource(header), tagLength: 128 }, this.key, bufferSource(encrypted)),
-      );
-    } catch (cause) {
-      throw tlsError('TLS_BAD_RECORD_MAC', 'bad_record_mac', 'record authentication failed (bad_record_mac)', { cause });
-    }
+    const plain = await aeadOpen(this.key, nonce, header, encrypted);
+    if (!plain) throw tlsError('TLS_BAD_RECORD_MAC', 'bad_record_mac', 'record authentication failed (bad_record_mac)');
     if (plain.length > MAX_INNER_PLAINTEXT_LENGTH) {
       throw tlsError('TLS_RECORD_OVERFLOW', 'record_overflow', `decrypted record of ${plain.length} bytes exceeds 2^14+1`);
     }

@@ -11,6 +11,11 @@ export class Transcript {
     this.messages.push(rawMessage);
   }
 
+  /** Every message so far, concatenated: what a TLS 1.2 CertificateVerify signs (RFC 5246 §7.4.8). */
+  bytes(): Uint8Array {
+    return concatBytes(...this.messages);
+  }
+
   hash(hash: HashName): Promise<Uint8Array> {
     return digest(hash, concatBytes(...this.messages));
   }

@@ -7,12 +7,17 @@
  * never sees plaintext.
  */
 import { MyProxyWebError } from '../errors.js';
-import { TUNNEL_CLOSE, TUNNEL_SUBPROTOCOL, describeTunnelClose } from '../tunnel.js';
+import { TUNNEL_CLOSE, TUNNEL_SUBPROTOCOL, describeTunnelClose, tunnelSubprotocols } from '../tunnel.js';
 import type { ByteChannel } from './channel.js';
 
 export interface WebSocketConnectOptions {
   /** How long opening the WebSocket may take (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * A gateway token for a bridge run with --token-secret (shared/tunnel-token.ts). Sent as
+   * the second offered subprotocol `myproxy-token.<token>`; the bridge echoes `binary` only.
+   */
+  token?: string;
 }
 
 /** `write()` waits while the socket holds more than this many unsent bytes. */
@@ -25,13 +30,13 @@ const BACKPRESSURE_POLL_MS = 10;
  * bridge cannot be reached or refuses the upgrade (browsers do not say which), with
  * TRANSPORT_TIMEOUT after `connectTimeoutMs`, and with BAD_INPUT for a malformed URL.
  */
-export function connectWebSocket(url: string, { connectTimeoutMs = 10_000 }: WebSocketConnectOptions = {}): Promise<ByteChannel> {
+export function connectWebSocket(url: string, { connectTimeoutMs = 10_000, token }: WebSocketConnectOptions = {}): Promise<ByteChannel> {
   return new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
       const parsed = new URL(url);
       if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new TypeError(`unsupported scheme ${parsed.protocol}`);
-      ws = new WebSocket(url, TUNNEL_SUBPROTOCOL);
+      ws = new WebSocket(url, tunnelSubprotocols(token));
     } catch (cause) {
       reject(new MyProxyWebError('BAD_INPUT', `invalid bridge URL ${JSON.stringify(url)}: expected ws:// or wss://`, { cause }));
       return;

@@ -59,6 +59,7 @@ describe('myproxy-bridge CLI', { timeout: 30_000 }, () => {
           id: 'string',
           ip: '127.0.0.1',
           origin: ORIGIN,
+          route: '*',
           bytesUp: 20,
           bytesDown: 20,
           durationMs: 'number',

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isMyProxyWebError } from '../../shared/errors.js';
 import { TUNNEL_MAX_BUFFERED_BYTES, TUNNEL_MAX_PAYLOAD_BYTES } from '../../shared/tunnel.js';
-import { parseArgs, parseHostPort, resolveConfig, validateOrigin } from '../../bridge/config.js';
+import { parseHostPort, resolveConfig, validateOrigin } from '../../bridge/config.js';
+import { parseArgs } from '../../bridge/options.js';
 
 function badInput(fn: () => unknown, mentions: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -24,10 +25,21 @@ describe('parseArgs', () => {
       target: { host: 'myproxy.example.org', port: 7512 },
       listen: { host: '127.0.0.1', port: 7580 },
       allowedOrigins: ['https://portal.example.org'],
+      routes: [],
+      trustProxy: [],
       connectTimeoutMs: 10_000,
       idleTimeoutMs: 300_000,
       maxBufferedBytes: TUNNEL_MAX_BUFFERED_BYTES,
       maxPayloadBytes: TUNNEL_MAX_PAYLOAD_BYTES,
+      maxFragments: 256,
+      maxLifetimeMs: 900_000,
+      maxBytesPerConnection: 64 * 1024 * 1024,
+      maxConnections: 1_000,
+      maxConnectionsPerIp: 20,
+      connectionsPerIpPerMinute: 60,
+      upgradeTimeoutMs: 10_000,
+      heartbeatIntervalMs: 30_000,
+      shutdownTimeoutMs: 10_000,
     });
   });
 
