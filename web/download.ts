@@ -1,11 +1,14 @@
-/** Saves text as a file through a temporary Blob URL; nothing leaves the browser. */
-export function downloadText(text: string, filename: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saving and copying the credential; nothing leaves the browser. */
+
+/** Saves text or bytes as a file through a temporary Blob URL. */
+export function downloadBytes(data: string | Uint8Array, filename: string, type: string): void {
+  const part = typeof data === 'string' ? data : (data.slice().buffer as ArrayBuffer);
+  const url = URL.createObjectURL(new Blob([part], { type }));
   const anchor = document.createElement('a');
   anchor.href = url;
   anchor.download = filename;
   anchor.rel = 'noopener';
-  anchor.style.display = 'none';
+  anchor.hidden = true;
   document.body.append(anchor);
   try {
     anchor.click();
@@ -13,5 +16,16 @@ export function downloadText(text: string, filename: string, type: string): void
     anchor.remove();
     // Revoke later: revoking at once can cancel the download in some browsers.
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
+/** Copies text with the asynchronous Clipboard API; false where the page may not (insecure context, permission denied). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (!navigator.clipboard?.writeText) return false;
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
   }
 }

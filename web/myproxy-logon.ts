@@ -1,36 +1,38 @@
-import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
-import { live } from 'lit/directives/live.js';
-import { MyProxyWebError, toMyProxyWebError, type ErrorCode } from '../shared/errors.js';
-import { logon, type LogonStep } from '../shared/myproxy/client.js';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
+import { MyProxyWebError, toMyProxyWebError } from '../shared/errors.js';
+import type { LogonResult, LogonStep } from '../shared/myproxy/client.js';
 import { credentialToPem } from '../shared/pki/credential.js';
-import { pemCertificates } from '../shared/pki/pem.js';
-import { connectWebSocket } from '../shared/transport/websocket.js';
-import { downloadText } from './download.js';
-import {
-  LOGON_ERROR_EVENT,
-  LOGON_SUCCESS_EVENT,
-  type MyProxyLogonErrorDetail,
-  type MyProxyLogonSuccessDetail,
-} from './events.js';
+import { KEY_TYPES, type KeyType } from '../shared/pki/keys.js';
+import { CredentialHolder } from './credential-holder.js';
+import { copyText, downloadBytes } from './download.js';
+import { logonEvent, type MyProxyLogonClearedReason, type MyProxyLogonErrorDetail } from './events.js';
+import { checkPkcs12Password, savePkcs12 } from './export.js';
+import { createMyProxyLogon, DEFAULT_LIFETIME_HOURS, type MyProxyLogonClient } from './headless.js';
+import { checkLogonInputs, stepLabel } from './inputs.js';
+import { KeyPregenerator } from './key-pregen.js';
 import { logonStyles } from './styles.js';
+import { DEFAULT_STRINGS, type MyProxyLogonStrings } from './strings.js';
+import { renderLogon, type IssuedView, type LogonHandlers, type Phase } from './templates.js';
 
-/** Requested lifetime when the `lifetime` attribute is absent (myproxy-logon's default). */
-export const DEFAULT_LIFETIME_HOURS = 12;
-/** File name and media type of the downloaded credential. */
+export { DEFAULT_LIFETIME_HOURS };
+/** Default file name of the PEM download (the `filename` attribute); the PKCS#12 file ends in .p12 instead. */
 export const CREDENTIAL_FILENAME = 'credential.pem';
 export const CREDENTIAL_MEDIA_TYPE = 'application/x-pem-file';
+export { PKCS12_MEDIA_TYPE, PKCS12_MIN_PASSWORD_LENGTH, pkcs12Name } from './export.js';
 
-type Phase = 'idle' | 'working' | 'success' | 'error';
-
-interface IssuedCredential {
-  subject: string;
-  notAfter: Date;
+/** What `logon()` may override; anything absent is taken from the attributes and the form. */
+export interface MyProxyLogonOptions {
+  username?: string;
+  /** Else the value of the Pass phrase field (which is then cleared). Never stored. */
+  passphrase?: string;
+  lifetimeHours?: number;
+  keyType?: KeyType;
 }
 
 /**
- * Gets a short-lived X.509 credential from a MyProxy server, in the page. The key pair is
- * made here with WebCrypto, TLS runs here, and the WebSocket bridge only relays encrypted
- * bytes: neither the pass phrase nor the private key leaves the browser.
+ * Gets a short-lived X.509 credential from a MyProxy server, in the page. The key pair is made
+ * here with WebCrypto (while the user types), TLS runs here, and the WebSocket bridge only
+ * relays encrypted bytes: neither the pass phrase nor the private key leaves the browser.
  *
  * @element myproxy-logon
  *
@@ -39,27 +41,56 @@ interface IssuedCredential {
  * @attr trust-roots - URL of a PEM bundle of the CA certificates that may sign the server's certificate.
  * @attr username - MyProxy user name; initial value of the Username field.
  * @attr lifetime - Requested lifetime in hours (default 12). The server may issue less.
+ * @attr key-type - rsa-2048 (default), rsa-3072, rsa-4096 or ec-p256 (CA-mode servers refuse EC keys).
+ * @attr export - "pem" (default): the credential can be downloaded and copied; "none": the private key is non-extractable and used in this page only.
+ * @attr filename - Name of the PEM download (default credential.pem); the PKCS#12 download uses it with .p12.
+ *
+ * @prop {Partial<MyProxyLogonStrings>} strings - Replaces any visible text (see web/strings.ts).
+ * @prop {LogonResult | undefined} credential - The credential held in memory (read only), until Forget or expiry.
+ * @prop {'idle' | 'working' | 'success' | 'error'} state - What the element shows (read only).
  *
  * The pass phrase is deliberately not an attribute or property: it is read from its input
  * when the form is submitted, and the input is cleared at once.
  *
- * @fires myproxy-logon-success - `detail: { pem, subject, notAfter }` once a credential was issued.
- * @fires myproxy-logon-error - `detail: { code, message }` when getting a credential failed.
+ * @fires myproxy-logon-start - `detail: { username, server, keyType, lifetimeHours }` when a logon begins.
+ * @fires myproxy-logon-progress - `detail: { step, label }` at each step: generating-key, connecting, handshake, requesting, done.
+ * @fires myproxy-logon-success - `detail: { pem?, subject, issuer, notBefore, notAfter, isProxy, credential }`.
+ * @fires myproxy-logon-error - `detail: { code, message }` when getting a credential failed (code ABORTED after Cancel).
+ * @fires myproxy-logon-cleared - `detail: { reason }` when the credential was wiped: forget, expired, replaced, disconnected.
  *
- * @csspart form - The form holding the inputs and the submit button.
+ * @csspart form - The logon form.
+ * @csspart field - Each label + input pair.
  * @csspart label - Each field's label.
- * @csspart input - Each text input.
- * @csspart button - The "Get credential" submit button.
- * @csspart status - The live status line (progress while working).
+ * @csspart input - Each input.
+ * @csspart actions - The row of form buttons.
+ * @csspart button - Every button (also submit-button, cancel-button, download-button, pkcs12-button, copy-button, forget-button, pkcs12-save-button).
+ * @csspart progress - The progress bar shown while working.
+ * @csspart status - The live status line.
  * @csspart result - The box describing the issued credential.
- * @csspart download-button - The button that saves credential.pem.
+ * @csspart result-heading - Its heading.
+ * @csspart details - The list of subject, issuer, kind and validity.
+ * @csspart countdown - The live time-left text.
+ * @csspart note - The note shown when the key is not exportable.
+ * @csspart result-actions - The row of result buttons.
+ * @csspart pkcs12-form - The PKCS#12 password form.
+ * @csspart legend - Its legend.
+ * @csspart field-error - Its validation message.
  * @csspart error - The alert shown when something failed.
  *
- * @cssprop --myproxy-logon-accent - Button and focus colour.
- * @cssprop --myproxy-logon-error-color - Colour of the error box.
+ * @slot manage - Extension point: content shown in the result box (the Manage view will render here).
+ *
+ * @cssprop --myproxy-logon-accent - Button, focus and progress colour.
+ * @cssprop --myproxy-logon-accent-contrast - Text colour on accent-coloured buttons.
  * @cssprop --myproxy-logon-color - Text colour.
+ * @cssprop --myproxy-logon-background - Background of the result and error boxes.
+ * @cssprop --myproxy-logon-border-color - Border colour of inputs.
+ * @cssprop --myproxy-logon-success-color - Border colour of the result box.
+ * @cssprop --myproxy-logon-error-color - Colour of the error box.
+ * @cssprop --myproxy-logon-muted-color - Colour of secondary text.
  * @cssprop --myproxy-logon-gap - Spacing between parts.
  * @cssprop --myproxy-logon-radius - Corner radius of inputs, buttons and boxes.
+ * @cssprop --myproxy-logon-font - Font (default: inherited).
+ * @cssprop --myproxy-logon-mono-font - Font of codes and timestamps.
  */
 export class MyProxyLogonElement extends LitElement {
   static override properties: PropertyDeclarations = {
@@ -68,33 +99,53 @@ export class MyProxyLogonElement extends LitElement {
     trustRoots: { type: String, attribute: 'trust-roots' },
     username: { type: String },
     lifetime: { type: Number },
+    keyType: { type: String, attribute: 'key-type' },
+    export: { type: String },
+    filename: { type: String },
+    strings: { attribute: false },
     phase: { state: true },
+    step: { state: true },
     statusText: { state: true },
     issued: { state: true },
     failure: { state: true },
+    now: { state: true },
+    pkcs12Open: { state: true },
+    pkcs12Error: { state: true },
   };
 
   static override styles = logonStyles;
 
-  /** WebSocket URL of the bridge. */
   declare bridge: string;
-  /** Expected host name in the MyProxy server's certificate. */
   declare server: string;
-  /** URL of the PEM bundle of trusted CA certificates. */
   declare trustRoots: string;
-  /** MyProxy user name (kept in step with the Username field). */
   declare username: string;
-  /** Requested lifetime in hours. */
   declare lifetime: number;
+  declare keyType: KeyType;
+  declare export: 'pem' | 'none';
+  declare filename: string;
+  declare strings: Partial<MyProxyLogonStrings>;
 
   declare protected phase: Phase;
+  declare protected step: LogonStep | undefined;
   declare protected statusText: string;
-  declare protected issued: IssuedCredential | undefined;
+  declare protected issued: IssuedView | undefined;
   declare protected failure: MyProxyLogonErrorDetail | undefined;
+  declare protected now: number;
+  declare protected pkcs12Open: boolean;
+  declare protected pkcs12Error: string;
 
-  /** The issued credential, PEM encoded. In memory only; never logged, never reflected. */
-  #pem: string | undefined;
+  /** The issued credential and its PEM, in memory only; never logged, never reflected. */
+  #held = new CredentialHolder(
+    (now) => (this.now = now),
+    () => {
+      this.#wipe('expired');
+      this.statusText = this.#s.expiredWiped;
+    },
+  );
   #abort: AbortController | undefined;
+  #keys = new KeyPregenerator();
+  #client: { key: string; client: MyProxyLogonClient } | undefined;
+  #focusError = false;
 
   constructor() {
     super();
@@ -103,207 +154,246 @@ export class MyProxyLogonElement extends LitElement {
     this.trustRoots = '';
     this.username = '';
     this.lifetime = DEFAULT_LIFETIME_HOURS;
+    this.keyType = 'rsa-2048';
+    this.export = 'pem';
+    this.filename = CREDENTIAL_FILENAME;
+    this.strings = {};
     this.phase = 'idle';
+    this.step = undefined;
     this.statusText = '';
     this.issued = undefined;
     this.failure = undefined;
+    this.now = Date.now();
+    this.pkcs12Open = false;
+    this.pkcs12Error = '';
+  }
+
+  /** The credential held in memory (certificate, chain, CryptoKey), until Forget or expiry. */
+  get credential(): LogonResult | undefined {
+    return this.#held.credential;
+  }
+
+  /** What the element shows: idle, working, success or error. */
+  get state(): Phase {
+    return this.phase;
+  }
+
+  get #s(): MyProxyLogonStrings {
+    return { ...DEFAULT_STRINGS, ...this.strings };
+  }
+
+  get #extractable(): boolean {
+    return this.export !== 'none';
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#abort?.abort();
+    this.#keys.discard();
+    this.#wipe('disconnected');
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // A key made for other settings must not be used.
+    if (changed.has('keyType') || changed.has('export')) this.#keys.discard();
+  }
+
+  protected override updated(): void {
+    if (this.#focusError) this.#focus('[part="error"]');
+    this.#focusError = false;
+  }
+
+  /** Moves focus to `selector` in the shadow root once rendered. */
+  #focus(selector: string): void {
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(selector)?.focus());
   }
 
   protected override render(): TemplateResult {
-    const working = this.phase === 'working';
-    return html`
-      <form part="form" @submit=${this.onSubmit} aria-busy=${working ? 'true' : 'false'}>
-        <div class="field">
-          <label part="label" for="username">Username</label>
-          <input
-            part="input"
-            id="username"
-            name="username"
-            autocomplete="username"
-            autocapitalize="off"
-            spellcheck="false"
-            required
-            .value=${live(this.username)}
-            @input=${this.onUsernameInput}
-          />
-        </div>
-        <div class="field">
-          <label part="label" for="passphrase">Pass phrase</label>
-          <input part="input" id="passphrase" name="passphrase" type="password" autocomplete="current-password" required />
-        </div>
-        <button part="button" type="submit" ?disabled=${working}>Get credential</button>
-      </form>
-      <p part="status" class="status" role="status" aria-live="polite">${this.statusText}</p>
-      ${this.phase === 'success' && this.issued ? this.renderResult(this.issued) : nothing}
-      ${this.phase === 'error' && this.failure ? this.renderError(this.failure) : nothing}
-    `;
+    const { phase, step, statusText, username, issued, failure, now, pkcs12Open, pkcs12Error } = this;
+    const view = { s: this.#s, phase, step, statusText, username, issued, failure, now, pkcs12Open, pkcs12Error };
+    return renderLogon(view, this.#handlers, this.renderManage());
   }
 
-  private renderResult(issued: IssuedCredential): TemplateResult {
-    const iso = issued.notAfter.toISOString();
-    return html`
-      <section part="result" class="result" aria-labelledby="result-heading">
-        <strong id="result-heading">Credential issued</strong>
-        <dl>
-          <dt>Subject</dt>
-          <dd class="subject">${issued.subject}</dd>
-          <dt>Valid until</dt>
-          <dd class="not-after">
-            <time datetime=${iso}>${issued.notAfter.toLocaleString()}</time>
-            (<code class="not-after-iso">${iso}</code>)
-          </dd>
-        </dl>
-        <button part="download-button" class="secondary" type="button" @click=${this.onDownload}>
-          Download ${CREDENTIAL_FILENAME}
-        </button>
-      </section>
-    `;
+  /**
+   * Extension point for the Manage view (INFO, change pass phrase, destroy, using
+   * `this.credential` as TLS client certificate): a subclass may return its template here;
+   * by default pages can place content in the `manage` slot.
+   */
+  protected renderManage(): TemplateResult | typeof nothing {
+    return html`<slot name="manage"></slot>`;
   }
 
-  private renderError(failure: MyProxyLogonErrorDetail): TemplateResult {
-    return html`
-      <div part="error" class="error" role="alert">
-        <p class="message">${failure.message}</p>
-        <p>Code: <code class="code">${failure.code}</code></p>
-      </div>
-    `;
+  #handlers: LogonHandlers = {
+    submit: (event) => {
+      event.preventDefault();
+      if (this.phase === 'working') return;
+      this.logon().catch(() => undefined); // Reported through events and the status line.
+    },
+    warm: () => this.#warm(),
+    usernameInput: (event) => void (this.username = (event.target as HTMLInputElement).value),
+    cancel: () => this.cancel(),
+    downloadPem: () => {
+      const pem = this.#held.pem;
+      if (pem !== undefined) downloadBytes(pem, this.filename || CREDENTIAL_FILENAME, CREDENTIAL_MEDIA_TYPE);
+    },
+    openPkcs12: () => {
+      this.pkcs12Open = !this.pkcs12Open;
+      this.pkcs12Error = '';
+      if (this.pkcs12Open) this.#focus('#pkcs12-password');
+    },
+    closePkcs12: () => {
+      this.pkcs12Open = false;
+      this.pkcs12Error = '';
+      this.#focus('[part~="pkcs12-button"]');
+    },
+    savePkcs12: (event) => void this.#savePkcs12(event),
+    copyPem: () => void this.#copyPem(),
+    forget: () => this.forget(),
+  };
+
+  /** Starts making the key pair and loading the trust roots while the user types. */
+  #warm(): void {
+    if (this.phase === 'working' || !KEY_TYPES.includes(this.keyType)) return;
+    if (!this.#keys.has(this.keyType, this.#extractable)) this.#keys.warm(this.keyType, this.#extractable);
+    this.#clientFor()?.prepare();
   }
 
-  private onUsernameInput(event: Event): void {
-    this.username = (event.target as HTMLInputElement).value;
+  #clientFor(): MyProxyLogonClient | undefined {
+    const key = JSON.stringify([this.bridge, this.server, this.trustRoots]);
+    if (this.#client?.key !== key) {
+      if (!this.bridge || !this.server || !this.trustRoots) return undefined;
+      this.#client = { key, client: createMyProxyLogon({ bridge: this.bridge, server: this.server, trustRoots: this.trustRoots }) };
+    }
+    return this.#client.client;
   }
 
-  private onDownload(): void {
-    if (this.#pem === undefined) return;
-    downloadText(this.#pem, CREDENTIAL_FILENAME, CREDENTIAL_MEDIA_TYPE);
-  }
-
-  private async onSubmit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    if (this.phase === 'working') return;
-
+  /**
+   * Gets a credential, as the button does: fires start, progress, then success or error, and
+   * resolves with the credential (or rejects with a MyProxyWebError). A running logon is cancelled.
+   */
+  async logon(options: MyProxyLogonOptions = {}): Promise<LogonResult> {
     // 1. Take the pass phrase out of the input at once; it lives only in this call from here on.
     const passphraseInput = this.renderRoot.querySelector<HTMLInputElement>('#passphrase');
-    const usernameInput = this.renderRoot.querySelector<HTMLInputElement>('#username');
-    const passphrase = passphraseInput?.value ?? '';
+    const passphrase = options.passphrase ?? passphraseInput?.value ?? '';
     if (passphraseInput) passphraseInput.value = '';
-    const username = (usernameInput?.value ?? this.username).trim();
+    const usernameInput = this.renderRoot.querySelector<HTMLInputElement>('#username');
+    const username = (options.username ?? usernameInput?.value ?? this.username).trim();
+    const keyType = options.keyType ?? this.keyType;
+    const lifetimeHours = Number(options.lifetimeHours ?? this.lifetime);
 
     // 2. Forget any earlier outcome.
-    this.#pem = undefined;
-    this.issued = undefined;
-    this.failure = undefined;
-    this.phase = 'working';
-    this.statusText = 'Loading trust roots…';
     this.#abort?.abort();
     const abort = new AbortController();
     this.#abort = abort;
+    if (this.#held.credential) this.#wipe('replaced');
+    this.failure = undefined;
+    this.phase = 'working';
+    this.step = undefined;
+    this.statusText = this.#s.statusLoadingTrustRoots;
+    this.dispatchEvent(logonEvent('myproxy-logon-start', { username, server: this.server, keyType, lifetimeHours }));
 
     try {
-      const request = this.checkInputs(username, passphrase);
-      const trustRoots = await loadTrustRoots(request.trustRootsUrl, abort.signal);
-      const credential = await logon({
-        openTransport: () => connectWebSocket(request.bridge),
-        serverName: request.serverName,
-        trustRoots,
+      const { bridge, server, trustRoots } = this;
+      checkLogonInputs({ bridge, server, trustRoots, username, passphrase, keyType, lifetimeHours }, this.#s);
+      const client = this.#clientFor()!;
+      const extractable = this.#extractable;
+      const keyPair = await this.#keys.take(keyType, extractable);
+      const credential = await client.logon({
         username,
         passphrase,
-        lifetimeSeconds: request.lifetimeSeconds,
-        // The key must be exportable to write credential.pem; it never leaves this page otherwise.
-        extractableKey: true,
-        onProgress: (step) => {
-          if (!abort.signal.aborted) this.statusText = describeStep(step, request.serverName);
-        },
+        lifetimeHours,
+        keyPair,
         signal: abort.signal,
+        onProgress: (step) => {
+          if (abort.signal.aborted) return;
+          this.step = step;
+          this.statusText = stepLabel(step, this.server, this.#s);
+          this.dispatchEvent(logonEvent('myproxy-logon-progress', { step, label: this.statusText }));
+        },
       });
-      const pem = await credentialToPem(credential);
-      if (abort.signal.aborted) return;
-      this.#pem = pem;
-      this.issued = { subject: credential.subject, notAfter: credential.notAfter };
+      const pem = extractable ? await credentialToPem(credential) : undefined;
+      if (abort.signal.aborted) throw new MyProxyWebError('ABORTED', 'logon cancelled');
+      this.#held.hold(credential, pem);
+      this.now = Date.now();
+      const { subject, issuer, notBefore, notAfter, isProxy } = credential;
+      this.issued = { subject, issuer, notBefore, notAfter, isProxy, exportable: extractable };
       this.phase = 'success';
-      this.statusText = 'Credential received.';
-      this.dispatchEvent(
-        new CustomEvent<MyProxyLogonSuccessDetail>(LOGON_SUCCESS_EVENT, {
-          detail: { pem, subject: credential.subject, notAfter: credential.notAfter },
-          bubbles: true,
-          composed: true,
-        }),
-      );
+      this.statusText = this.#s.stepDone;
+      this.dispatchEvent(logonEvent('myproxy-logon-success', { ...(pem !== undefined ? { pem } : {}), subject, issuer, notBefore, notAfter, isProxy, credential }));
+      return credential;
     } catch (caught) {
-      if (abort.signal.aborted) return; // Removed from the page or superseded: nobody to tell.
       const error = toMyProxyWebError(caught);
+      if (this.#abort !== abort && error.code === 'ABORTED') throw error; // superseded or removed: nobody to tell
       const detail: MyProxyLogonErrorDetail = { code: error.code, message: error.message };
-      this.failure = detail;
-      this.phase = 'error';
-      this.statusText = 'Could not get a credential.';
-      this.dispatchEvent(
-        new CustomEvent<MyProxyLogonErrorDetail>(LOGON_ERROR_EVENT, { detail, bubbles: true, composed: true }),
-      );
+      if (error.code === 'ABORTED') {
+        this.phase = 'idle';
+        this.statusText = this.#s.statusCancelled;
+      } else {
+        this.failure = detail;
+        this.phase = 'error';
+        this.statusText = this.#s.statusFailed;
+        this.#focusError = true;
+      }
+      this.dispatchEvent(logonEvent('myproxy-logon-error', detail));
+      throw error;
     } finally {
       if (this.#abort === abort) this.#abort = undefined;
     }
   }
 
-  /** Checks the configuration and the form; throws BAD_INPUT naming what is wrong. */
-  private checkInputs(username: string, passphrase: string) {
-    const bad = (message: string) => new MyProxyWebError('BAD_INPUT', message);
-    if (!/^wss?:\/\//i.test(this.bridge)) throw bad('The bridge attribute must be a ws:// or wss:// URL.');
-    if (!this.server) throw bad('The server attribute (the MyProxy host name) is missing.');
-    if (!this.trustRoots) throw bad('The trust-roots attribute (URL of the CA certificates) is missing.');
-    if (!username) throw bad('Enter your username.');
-    if (!passphrase) throw bad('Enter your pass phrase.');
-    const hours = Number(this.lifetime);
-    if (!Number.isFinite(hours) || hours <= 0) throw bad('The lifetime attribute must be a positive number of hours.');
-    return {
-      bridge: this.bridge,
-      serverName: this.server,
-      trustRootsUrl: this.trustRoots,
-      lifetimeSeconds: Math.round(hours * 3600),
-    };
+  /** Cancels a running logon: the tunnel is closed and logon() rejects with ABORTED. */
+  cancel(): void {
+    this.#abort?.abort();
+  }
+
+  /** Wipes the credential from memory (as the Forget button does). */
+  forget(): void {
+    if (!this.#held.credential && this.phase !== 'success') return;
+    this.#wipe('forget');
+    this.statusText = this.#s.forgotten;
+    this.#focus('#passphrase');
+  }
+
+  /** Drops every reference to the credential and the key; fires cleared if there was one. */
+  #wipe(reason: MyProxyLogonClearedReason): void {
+    const had = this.#held.clear();
+    this.issued = undefined;
+    this.pkcs12Open = false;
+    this.pkcs12Error = '';
+    if (this.phase === 'success') this.phase = 'idle';
+    if (had) this.dispatchEvent(logonEvent('myproxy-logon-cleared', { reason }));
+  }
+
+  async #savePkcs12(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const s = this.#s;
+    const password = this.renderRoot.querySelector<HTMLInputElement>('#pkcs12-password');
+    const confirm = this.renderRoot.querySelector<HTMLInputElement>('#pkcs12-confirm');
+    const value = password?.value ?? '';
+    const again = confirm?.value ?? '';
+    const credential = this.#held.credential;
+    if (!credential) return;
+    this.pkcs12Error = checkPkcs12Password(value, again, s);
+    if (password) password.value = '';
+    if (confirm) confirm.value = '';
+    if (this.pkcs12Error) {
+      password?.focus();
+      return;
+    }
+    try {
+      await savePkcs12(credential, value, this.filename || CREDENTIAL_FILENAME);
+      this.pkcs12Open = false;
+      this.statusText = s.pkcs12Saved;
+      this.#focus('[part~="pkcs12-button"]');
+    } catch (caught) {
+      this.pkcs12Error = toMyProxyWebError(caught).message;
+    }
+  }
+
+  async #copyPem(): Promise<void> {
+    const pem = this.#held.pem;
+    if (pem === undefined) return;
+    this.statusText = (await copyText(pem)) ? this.#s.copied : this.#s.copyFailed;
   }
 }
 
-function describeStep(step: LogonStep, serverName: string): string {
-  switch (step) {
-    case 'generating-key':
-      return 'Generating key…';
-    case 'connecting':
-      return 'Connecting to bridge…';
-    case 'handshake':
-      return `Verifying server ${serverName}…`;
-    case 'requesting':
-      return 'Requesting credential…';
-    case 'done':
-      return 'Credential received.';
-    default:
-      return String(step);
-  }
-}
-
-/** Fetches and parses the PEM bundle of trusted CA certificates. */
-async function loadTrustRoots(url: string, signal: AbortSignal): Promise<Uint8Array[]> {
-  const fail = (code: ErrorCode, detail: string, cause?: unknown) =>
-    new MyProxyWebError(code, `cannot load the trust roots from ${url}: ${detail}`, { cause });
-  let text: string;
-  try {
-    const response = await fetch(url, { signal, credentials: 'same-origin', cache: 'no-cache' });
-    if (!response.ok) throw fail('BAD_INPUT', `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
-    text = await response.text();
-  } catch (caught) {
-    if (caught instanceof MyProxyWebError) throw caught;
-    throw fail('BAD_INPUT', caught instanceof Error ? caught.message : String(caught), caught);
-  }
-  let roots: Uint8Array[];
-  try {
-    roots = pemCertificates(text);
-  } catch (caught) {
-    throw fail('CERT_PARSE_ERROR', caught instanceof Error ? caught.message : String(caught), caught);
-  }
-  if (roots.length === 0) throw fail('BAD_INPUT', 'it holds no CERTIFICATE blocks');
-  return roots;
-}

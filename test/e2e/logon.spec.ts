@@ -26,6 +26,8 @@ interface PageRecorder {
   statuses: string[];
   buttonWasDisabled: boolean;
   cspViolations: string[];
+  /** Steps of the myproxy-logon-progress events, in order. */
+  steps: string[];
 }
 
 declare global {
@@ -56,13 +58,14 @@ async function openDemo(page: Page, attributes: Record<string, string> = {}): Pr
   await page.goto(stack.pageUrl);
   await page.waitForFunction(() => document.documentElement.dataset['demoReady'] === 'true');
   await page.evaluate((attrs) => {
-    const recorder: PageRecorder = { events: [], statuses: [], buttonWasDisabled: false, cspViolations: [] };
+    const recorder: PageRecorder = { events: [], statuses: [], buttonWasDisabled: false, cspViolations: [], steps: [] };
     window.__recorder = recorder;
     document.addEventListener('securitypolicyviolation', (e) => recorder.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
     document.addEventListener('myproxy-logon-success', (e) => {
       const { pem, subject, notAfter } = e.detail;
-      recorder.events.push({ type: 'myproxy-logon-success', detail: { pem, subject, notAfter: notAfter.toISOString() } });
+      recorder.events.push({ type: 'myproxy-logon-success', detail: { ...(pem !== undefined ? { pem } : {}), subject, notAfter: notAfter.toISOString() } });
     });
+    document.addEventListener('myproxy-logon-progress', (e) => recorder.steps.push(e.detail.step));
     document.addEventListener('myproxy-logon-error', (e) => {
       recorder.events.push({ type: 'myproxy-logon-error', detail: { code: e.detail.code, message: e.detail.message } });
     });
@@ -151,7 +154,8 @@ test('logon: credential from the event and the download, checked with openssl', 
 
   // The page showed each step, with the button disabled meanwhile.
   const recorder = await page.evaluate(() => window.__recorder);
-  for (const step of ['Generating key…', 'Connecting to bridge…', `Verifying server ${stack.server.serverName}…`, 'Requesting credential…']) {
+  expect(recorder.steps).toEqual(['generating-key', 'connecting', 'handshake', 'requesting', 'done']);
+  for (const step of ['Connecting…', `Verifying server ${stack.server.serverName}…`, 'Requesting credential…']) {
     expect(recorder.statuses, `statuses seen: ${JSON.stringify(recorder.statuses)}`).toContain(step);
   }
   expect(recorder.buttonWasDisabled).toBe(true);
@@ -164,12 +168,12 @@ test('logon: credential from the event and the download, checked with openssl', 
   expect(subject).toContain('CN=Alice');
   const shownIso = await result.locator('code.not-after-iso').textContent();
   expect(shownIso).toBe(notAfter);
-  await expect(result.locator('time')).toHaveAttribute('datetime', notAfter);
+  await expect(result.locator('.not-after time')).toHaveAttribute('datetime', notAfter);
 
   // The Download button saves the same PEM as credential.pem.
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: /Download/ }).click(),
+    page.getByRole('button', { name: 'Download PEM' }).click(),
   ]);
   expect(download.suggestedFilename()).toBe('credential.pem');
   const downloadedPath = path.join(scratch, 'credential.pem');

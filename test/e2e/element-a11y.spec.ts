@@ -1,0 +1,119 @@
+/**
+ * Accessibility and Content-Security-Policy of <myproxy-logon>: axe-core finds no violation
+ * in the idle, success (with the PKCS#12 form open) and error states, in light and dark; the
+ * whole flow works with the keyboard alone and focus moves to errors; under the page's strict
+ * CSP (no inline script or style, no eval) nothing is blocked.
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { startDemoStack, type DemoStack } from '../fixtures/demo-stack.js';
+import { deepActiveElement, expectSuccess, openElement, outcome, submit } from './element-helpers.js';
+
+let stack: DemoStack;
+
+test.beforeAll(async () => {
+  stack = await startDemoStack();
+});
+
+test.afterAll(async () => {
+  await stack?.stop();
+});
+
+async function expectNoAxeViolations(page: Page, state: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(summary, `axe violations in the ${state} state`).toEqual([]);
+}
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`axe: no violations when idle, on success and on error (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    await openElement(page, stack);
+    await expectNoAxeViolations(page, 'idle');
+
+    await submit(page, stack.passphrase);
+    await expectSuccess(page);
+    await page.getByRole('button', { name: 'Download PKCS#12…' }).click();
+    await page.getByLabel('Password', { exact: true }).fill('ab');
+    await page.getByLabel('Repeat password').fill('ab');
+    await page.getByRole('button', { name: 'Save PKCS#12' }).click(); // too short: shows the field error
+    await expect(page.locator('myproxy-logon [part="field-error"]')).not.toBeEmpty();
+    await expectNoAxeViolations(page, 'success');
+
+    await openElement(page, stack);
+    await submit(page, 'not the pass phrase');
+    expect((await outcome(page)).type).toBe('error');
+    await expectNoAxeViolations(page, 'error');
+  });
+}
+
+test('keyboard only: type, Enter, then Download, Forget; focus moves to an error', async ({ page }) => {
+  await openElement(page, stack);
+  await page.keyboard.press('Tab');
+  expect(await deepActiveElement(page)).toBe('input#username[part=input]');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(stack.username);
+  await page.keyboard.press('Tab');
+  expect(await deepActiveElement(page)).toBe('input#passphrase[part=input]');
+  await page.keyboard.type('wrong pass phrase');
+  await page.keyboard.press('Enter');
+  expect((await outcome(page)).type).toBe('error');
+  await expect.poll(() => deepActiveElement(page)).toBe('div[part=error]');
+  await expect(page.getByRole('alert')).toContainText('MYPROXY_AUTH_FAILED');
+
+  // Back to the pass phrase with Shift+Tab, the right one this time.
+  await page.evaluate(() => (window.__events = []));
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  expect(await deepActiveElement(page)).toBe('input#passphrase[part=input]');
+  await page.keyboard.type(stack.passphrase);
+  await page.keyboard.press('Enter');
+  await expectSuccess(page);
+
+  // Tab to Download PEM and press Enter: a download starts.
+  const tabTo = async (part: string) => {
+    for (let i = 0; i < 12 && !(await deepActiveElement(page)).includes(part); i++) await page.keyboard.press('Tab');
+    expect(await deepActiveElement(page)).toContain(part);
+  };
+  await tabTo('download-button');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  expect(download.suggestedFilename()).toBe('credential.pem');
+  // Open the PKCS#12 form with Space; Escape closes it and returns focus to its button.
+  await tabTo('pkcs12-button');
+  await page.keyboard.press(' ');
+  await expect.poll(() => deepActiveElement(page)).toBe('input#pkcs12-password[part=input]');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => deepActiveElement(page)).toContain('pkcs12-button');
+  await tabTo('forget-button');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('myproxy-logon [part="result"]')).toHaveCount(0);
+  await expect.poll(() => deepActiveElement(page)).toBe('input#passphrase[part=input]');
+});
+
+test('strict CSP: the page is served with it and nothing is blocked through a whole flow', async ({ page }) => {
+  const response = await page.goto(stack.pageUrl);
+  const csp = response!.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).toContain("style-src 'self'");
+  expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|unsafe-hashes|data:|https?:\/\/(?!127\.0\.0\.1)/);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
+  const external: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(stack.origin) && !r.url().startsWith('ws://127.0.0.1')) external.push(r.url());
+  });
+  await openElement(page, stack);
+  await submit(page, stack.passphrase);
+  await expectSuccess(page);
+  await page.getByRole('button', { name: 'Download PKCS#12…' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Forget' }).click();
+  await submit(page, 'wrong pass phrase');
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'error'));
+  expect(await page.evaluate(() => window.__csp)).toEqual([]);
+  expect(problems).toEqual([]);
+  expect(external, 'requests to other origins (fonts, icons, ...)').toEqual([]);
+});
