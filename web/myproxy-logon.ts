@@ -45,6 +45,7 @@ export interface MyProxyLogonOptions {
  * @attr export - "pem" (default): the credential can be downloaded and copied; "none": the private key is non-extractable and used in this page only.
  * @attr filename - Name of the PEM download (default credential.pem); the PKCS#12 download uses it with .p12.
  *
+ * @prop {string} bridgeToken - Short-lived gateway token when the bridge runs with --token-secret (sent as the `myproxy-token.<token>` subprotocol; never an attribute).
  * @prop {Partial<MyProxyLogonStrings>} strings - Replaces any visible text (see web/strings.ts).
  * @prop {LogonResult | undefined} credential - The credential held in memory (read only), until Forget or expiry.
  * @prop {'idle' | 'working' | 'success' | 'error'} state - What the element shows (read only).
@@ -95,6 +96,7 @@ export interface MyProxyLogonOptions {
 export class MyProxyLogonElement extends LitElement {
   static override properties: PropertyDeclarations = {
     bridge: { type: String },
+    bridgeToken: { attribute: false },
     server: { type: String },
     trustRoots: { type: String, attribute: 'trust-roots' },
     username: { type: String },
@@ -116,6 +118,8 @@ export class MyProxyLogonElement extends LitElement {
   static override styles = logonStyles;
 
   declare bridge: string;
+  /** Short-lived gateway token for a bridge run with --token-secret (shared/tunnel-token.ts); a property only. */
+  declare bridgeToken: string;
   declare server: string;
   declare trustRoots: string;
   declare username: string;
@@ -150,6 +154,7 @@ export class MyProxyLogonElement extends LitElement {
   constructor() {
     super();
     this.bridge = '';
+    this.bridgeToken = '';
     this.server = '';
     this.trustRoots = '';
     this.username = '';
@@ -259,10 +264,11 @@ export class MyProxyLogonElement extends LitElement {
   }
 
   #clientFor(): MyProxyLogonClient | undefined {
-    const key = JSON.stringify([this.bridge, this.server, this.trustRoots]);
+    const key = JSON.stringify([this.bridge, this.bridgeToken, this.server, this.trustRoots]);
     if (this.#client?.key !== key) {
       if (!this.bridge || !this.server || !this.trustRoots) return undefined;
-      this.#client = { key, client: createMyProxyLogon({ bridge: this.bridge, server: this.server, trustRoots: this.trustRoots }) };
+      const config = { bridge: this.bridge, server: this.server, trustRoots: this.trustRoots };
+      this.#client = { key, client: createMyProxyLogon(this.bridgeToken ? { ...config, bridgeToken: this.bridgeToken } : config) };
     }
     return this.#client.client;
   }
