@@ -4,17 +4,28 @@
  * Bytes are copied unchanged in both directions (binary frames <-> TCP stream); the bridge
  * never looks inside them. Flow control keeps at most about `maxBufferedBytes` (+ one
  * chunk) held per direction:
- *   - target -> client: after each `ws.send`, if `ws.bufferedAmount` exceeds the limit the
- *     TCP socket is paused; send callbacks resume it once the buffer is below half.
- *   - client -> target: when `socket.write()` returns false the WebSocket is paused
- *     (`ws.pause()` stops reading its socket); 'drain' resumes it. Writes made while the
- *     TCP connection is still being established are queued by the socket in order and
+ *   - target -> client: a chunk that would take `ws.bufferedAmount` past the limit is sent
+ *     with a callback and the TCP socket is paused; the callback (that chunk, and so
+ *     everything before it, has reached the kernel) resumes it. Other chunks are sent
+ *     without a callback.
+ *   - client -> target: messages that arrive in one read are written with one system call
+ *     (see flushBatches). When the socket holds more than half the limit the WebSocket is
+ *     paused (`ws.pause()` stops reading its socket); 'drain' resumes it. What ws has
+ *     already read when it pauses (at most one read plus one message of `maxPayload`)
+ *     comes on top, which keeps the total under the limit. Writes made while the TCP
+ *     connection is still being established are queued by the socket in order and
  *     bounded the same way.
- * Limits: an idle timer (refreshed by relayed bytes), a lifetime timer, a byte allowance
- * (both directions together) and heartbeat(), called by the server on one shared interval:
- * a client that has not answered the previous ping is dropped.
+ * Limits: connect timeout, idle timeout and lifetime are deadlines checked by
+ * `checkTimers()`, which the server calls for every tunnel on one shared interval
+ * (`timerSweepMs()`), so a tunnel owns no timers; relayed bytes only record a timestamp.
+ * A byte allowance (both directions together) and heartbeat(), called by the server on
+ * another shared interval: a client that has not answered the previous ping is dropped.
  * Teardown is idempotent: `close(reason)` runs once, picks the WebSocket close code and
  * how the TCP side ends, and the log record is emitted when both sides have closed.
+ *
+ * Memory: an idle tunnel is one small object. The event handlers are module-level
+ * functions shared by every tunnel; they find their tunnel through a symbol-keyed
+ * property on the WebSocket and on the socket.
  */
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
@@ -24,16 +35,8 @@ import type { TunnelClosedRecord, TunnelCloseReason } from './log.js';
 /** How long a TCP socket ended after the client left may linger before it is destroyed. */
 const TARGET_LINGER_MS = 5_000;
 
-export interface RelayOptions {
-  readonly id: string;
-  readonly ip: string;
-  readonly origin: string;
-  /** The route path ('*' in single-target mode), for the log. */
-  readonly route: string;
-  /** The accepted WebSocket (readyState OPEN). */
-  readonly ws: WebSocket;
-  /** The TCP socket to the target, connecting or connected. */
-  readonly socket: Socket;
+/** Settings shared by every tunnel of a bridge (one object, not one per tunnel). */
+export interface RelaySettings {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxBufferedBytes: number;
@@ -41,8 +44,17 @@ export interface RelayOptions {
   readonly maxBytes: number;
   /** Called for every chunk relayed (for metrics). */
   readonly onBytes?: (direction: 'up' | 'down', count: number) => void;
-  /** Called once, after both the WebSocket and the TCP socket have closed. */
+  /** Called once per tunnel, after both the WebSocket and the TCP socket have closed. */
   readonly onClosed: (record: TunnelClosedRecord) => void;
+}
+
+/** Who a tunnel belongs to, for the log. */
+export interface TunnelInfo {
+  readonly id: string;
+  readonly ip: string;
+  readonly origin: string;
+  /** The route path ('*' in single-target mode). */
+  readonly route: string;
 }
 
 /** A point-in-time view of a tunnel, for tests and operators. */
@@ -73,7 +85,18 @@ export interface Tunnel {
   destroy(): void;
   /** Sends a ping, or drops the client if the previous one was not answered. */
   heartbeat(): void;
+  /** Closes the tunnel if its connect, idle or lifetime deadline has passed (`now`: performance.now()). */
+  checkTimers(now: number): void;
   snapshot(): TunnelSnapshot;
+}
+
+/**
+ * How often the server should call checkTimers(): a tenth of the shortest of the three
+ * timeouts, between 10 ms and 1 s. A deadline is acted on at most this much late.
+ */
+export function timerSweepMs(settings: Pick<RelaySettings, 'connectTimeoutMs' | 'idleTimeoutMs' | 'maxLifetimeMs'>): number {
+  const shortest = Math.min(settings.connectTimeoutMs, settings.idleTimeoutMs, settings.maxLifetimeMs);
+  return Math.max(10, Math.min(1_000, Math.floor(shortest / 10)));
 }
 
 /** The close code the bridge sends for each reason it initiates. */
@@ -108,6 +131,8 @@ const CLOSE_TEXT: Record<TunnelCloseReason, string> = {
   shutdown: 'bridge shutting down',
 };
 
+const SEND_BINARY = { binary: true } as const;
+
 function errorCode(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
@@ -119,109 +144,232 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-export function startRelay(options: RelayOptions): Tunnel {
-  const { ws, socket, maxBufferedBytes } = options;
-  const startedAt = performance.now();
-  let bytesUp = 0;
-  let bytesDown = 0;
-  let connected = false;
-  let targetPaused = false;
-  let clientPaused = false;
-  let closing: TunnelCloseReason | undefined;
-  let error: string | undefined;
-  let clientCloseCode: number | undefined;
-  let wsClosed = false;
-  let socketClosed = false;
-  let reported = false;
-  let lingerTimer: NodeJS.Timeout | undefined;
+// --- shared event handlers: `this` is the emitter, which carries its tunnel -------------
+const kRelay = Symbol('myproxy-bridge.relay');
+interface Tagged {
+  [kRelay]: Relay;
+}
+const relayOf = (emitter: object): Relay => (emitter as Tagged)[kRelay];
 
-  const connectTimer = setTimeout(() => close('connect_timeout'), options.connectTimeoutMs);
-  const idleTimer = setTimeout(() => close('idle_timeout'), options.idleTimeoutMs);
-  const lifetimeTimer = setTimeout(() => close('lifetime_exceeded'), options.maxLifetimeMs);
-  let awaitingPong = false;
-  ws.on('pong', () => (awaitingPong = false));
+function onTargetConnect(this: Socket): void {
+  relayOf(this).connected = true;
+}
+function onTargetData(this: Socket, chunk: Buffer): void {
+  relayOf(this).fromTarget(chunk);
+}
+function onTargetEnd(this: Socket): void {
+  relayOf(this).close('target_closed');
+}
+function onTargetError(this: Socket, err: Error): void {
+  const relay = relayOf(this);
+  relay.error ??= errorCode(err);
+  relay.close(relay.connected ? 'target_error' : 'target_unreachable');
+}
+function onTargetClose(this: Socket): void {
+  relayOf(this).targetClosed();
+}
+function onTargetDrain(this: Socket): void {
+  relayOf(this).targetDrained();
+}
+function onClientMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  relayOf(this).fromClient(data, isBinary);
+}
+function onClientPong(this: WebSocket): void {
+  relayOf(this).awaitingPong = false;
+}
+function onClientError(this: WebSocket, err: Error): void {
+  const relay = relayOf(this);
+  relay.error ??= errorCode(err);
+  relay.close('client_error');
+}
+function onClientClose(this: WebSocket, code: number): void {
+  relayOf(this).clientClosed(code);
+}
+/**
+ * Tunnels that have written a client message to their target in the current read. ws emits
+ * every message of one read synchronously; the first is written at once, later ones are
+ * corked and written together (one system call) when the microtask queue runs, right after
+ * the read's callback returns. A promise reaction rather than process.nextTick or
+ * queueMicrotask (which allocates an AsyncResource per call): this runs once per read.
+ */
+const batching: Relay[] = [];
+let batched = 0;
+const resolved = Promise.resolve();
+function flushBatches(): void {
+  for (let i = 0; i < batched; i++) {
+    const relay = batching[i]!;
+    batching[i] = undefined!; // don't keep a closed tunnel reachable
+    relay.batching = false;
+    if (relay.corked) {
+      relay.corked = false;
+      relay.socket.uncork();
+    }
+  }
+  batched = 0;
+}
+function lingerExpired(socket: Socket): void {
+  socket.destroy();
+}
+
+class Relay implements Tunnel {
+  readonly id: string;
+  readonly ip: string;
+  readonly origin: string;
+  readonly route: string;
+  readonly ws: WebSocket;
+  readonly socket: Socket;
+  readonly settings: RelaySettings;
+  readonly startedAt: number;
+  /** performance.now() of the last relayed chunk (or of the start). */
+  lastActivity: number;
+  bytesUp = 0;
+  bytesDown = 0;
+  connected = false;
+  targetPaused = false;
+  clientPaused = false;
+  /** A client message was written to the target in the current read (see flushBatches). */
+  batching = false;
+  /** The target socket is corked until flushBatches() runs. */
+  corked = false;
+  awaitingPong = false;
+  wsClosed = false;
+  socketClosed = false;
+  reported = false;
+  closing: TunnelCloseReason | undefined = undefined;
+  error: string | undefined = undefined;
+  clientCloseCode: number | undefined = undefined;
+  lingerTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(ws: WebSocket, socket: Socket, info: TunnelInfo, settings: RelaySettings) {
+    this.id = info.id;
+    this.ip = info.ip;
+    this.origin = info.origin;
+    this.route = info.route;
+    this.ws = ws;
+    this.socket = socket;
+    this.settings = settings;
+    this.startedAt = this.lastActivity = performance.now();
+    (ws as unknown as Tagged)[kRelay] = this;
+    (socket as unknown as Tagged)[kRelay] = this;
+    // Small writes (TLS records of a handshake) must not wait for Nagle; ws does the same
+    // on the client's socket.
+    socket.setNoDelay(true);
+    socket.on('connect', onTargetConnect);
+    socket.on('data', onTargetData);
+    socket.on('end', onTargetEnd);
+    socket.on('error', onTargetError);
+    socket.on('close', onTargetClose);
+    socket.on('drain', onTargetDrain);
+    ws.on('message', onClientMessage);
+    ws.on('pong', onClientPong);
+    ws.on('error', onClientError);
+    ws.on('close', onClientClose);
+  }
 
   /** Counts relayed bytes; false when the allowance is used up (the tunnel is then closing). */
-  const account = (direction: 'up' | 'down', count: number): boolean => {
-    if (direction === 'up') bytesUp += count;
-    else bytesDown += count;
-    if (bytesUp + bytesDown > options.maxBytes) {
-      close('byte_limit');
+  private account(direction: 'up' | 'down', count: number): boolean {
+    if (direction === 'up') this.bytesUp += count;
+    else this.bytesDown += count;
+    if (this.bytesUp + this.bytesDown > this.settings.maxBytes) {
+      this.close('byte_limit');
       return false;
     }
-    idleTimer.refresh();
-    options.onBytes?.(direction, count);
+    this.lastActivity = performance.now();
+    this.settings.onBytes?.(direction, count);
     return true;
-  };
+  }
 
-  // --- target -> client ---------------------------------------------------------------
-  const onSent = (err?: Error): void => {
-    if (err || !targetPaused || closing) return;
-    if (ws.bufferedAmount <= maxBufferedBytes / 2) {
-      targetPaused = false;
-      socket.resume();
+  // --- target -> client -------------------------------------------------------------
+  fromTarget(chunk: Buffer): void {
+    const ws = this.ws;
+    if (this.closing || ws.readyState !== WebSocket.OPEN) return; // torn down: discard
+    if (!this.account('down', chunk.length)) return;
+    if (ws.bufferedAmount + chunk.length <= this.settings.maxBufferedBytes) {
+      ws.send(chunk, SEND_BINARY);
+      return;
     }
-  };
+    // This chunk fills the client's buffer: stop reading the target until it is written.
+    this.targetPaused = true;
+    this.socket.pause();
+    ws.send(chunk, SEND_BINARY, (err?: Error) => this.clientDrained(err));
+  }
 
-  socket.on('connect', () => {
-    connected = true;
-    clearTimeout(connectTimer);
-  });
-  socket.on('data', (chunk: Buffer) => {
-    if (closing || ws.readyState !== WebSocket.OPEN) return; // torn down: discard
-    if (!account('down', chunk.length)) return;
-    ws.send(chunk, { binary: true }, onSent);
-    if (!targetPaused && ws.bufferedAmount > maxBufferedBytes) {
-      targetPaused = true;
-      socket.pause();
-    }
-  });
-  socket.on('end', () => close('target_closed'));
-  socket.on('error', (err) => {
-    error ??= errorCode(err);
-    close(connected ? 'target_error' : 'target_unreachable');
-  });
-  socket.on('close', () => {
-    socketClosed = true;
-    if (lingerTimer) clearTimeout(lingerTimer);
-    close(connected ? 'target_closed' : 'target_unreachable');
-    report();
-  });
+  private clientDrained(err: Error | undefined): void {
+    if (err || !this.targetPaused || this.closing) return;
+    this.targetPaused = false;
+    this.socket.resume();
+  }
 
-  // --- client -> target ---------------------------------------------------------------
-  ws.on('message', (data: RawData, isBinary: boolean) => {
-    if (closing) return;
-    if (!isBinary) return close('text_frame');
+  // --- client -> target -------------------------------------------------------------
+  fromClient(data: RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    if (!isBinary) return this.close('text_frame');
     const bytes = toBuffer(data);
-    if (!account('up', bytes.length)) return;
-    if (!socket.write(bytes) && !clientPaused) {
-      clientPaused = true;
-      ws.pause();
+    if (!this.account('up', bytes.length)) return;
+    const socket = this.socket;
+    if (!this.batching) {
+      this.batching = true;
+      batching[batched++] = this;
+      if (batched === 1) void resolved.then(flushBatches);
+    } else if (!this.corked) {
+      this.corked = true;
+      socket.cork();
     }
-  });
-  socket.on('drain', () => {
-    if (!clientPaused || closing) return;
-    clientPaused = false;
-    ws.resume();
-  });
-  ws.on('error', (err) => {
-    error ??= errorCode(err);
-    close('client_error');
-  });
-  ws.on('close', (code: number) => {
-    wsClosed = true;
-    clientCloseCode = code;
-    close('client_closed');
-    report();
-  });
+    socket.write(bytes);
+    if (!this.clientPaused && socket.writableLength > this.settings.maxBufferedBytes / 2) {
+      this.clientPaused = true;
+      this.ws.pause();
+    }
+  }
 
-  // --- teardown -----------------------------------------------------------------------
-  function close(reason: TunnelCloseReason): void {
-    if (closing) return;
-    closing = reason;
-    clearTimeout(connectTimer);
-    clearTimeout(idleTimer);
-    clearTimeout(lifetimeTimer);
+  targetDrained(): void {
+    if (!this.clientPaused || this.closing) return;
+    this.clientPaused = false;
+    this.ws.resume();
+  }
+
+  // --- both sides closed -> report --------------------------------------------------
+  targetClosed(): void {
+    this.socketClosed = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.close(this.connected ? 'target_closed' : 'target_unreachable');
+    this.report();
+  }
+
+  clientClosed(code: number): void {
+    this.wsClosed = true;
+    this.clientCloseCode = code;
+    this.close('client_closed');
+    this.report();
+  }
+
+  // --- limits -----------------------------------------------------------------------
+  checkTimers(now: number): void {
+    if (this.closing) return;
+    const s = this.settings;
+    // Of the deadlines that have passed, the earliest one is the reason.
+    const idle = this.lastActivity + s.idleTimeoutMs;
+    const lifetime = this.startedAt + s.maxLifetimeMs;
+    const connect = this.connected ? Infinity : this.startedAt + s.connectTimeoutMs;
+    const first = Math.min(idle, lifetime, connect);
+    if (first > now) return;
+    this.close(first === connect ? 'connect_timeout' : first === idle ? 'idle_timeout' : 'lifetime_exceeded');
+  }
+
+  heartbeat(): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    // While we are not reading the client (the target is slow) its pong cannot be seen.
+    if (this.clientPaused) return;
+    if (this.awaitingPong) return this.close('heartbeat_timeout');
+    this.awaitingPong = true;
+    this.ws.ping();
+  }
+
+  // --- teardown ---------------------------------------------------------------------
+  close(reason: TunnelCloseReason): void {
+    if (this.closing) return;
+    this.closing = reason;
+    const { ws, socket } = this;
 
     if (reason === 'heartbeat_timeout') {
       // The client is gone or not reading: no closing handshake to wait for.
@@ -239,70 +387,66 @@ export function startRelay(options: RelayOptions): Tunnel {
     // TCP side.
     if (reason === 'target_closed') {
       // The target sent FIN; Node ends our side too (allowHalfOpen is false).
-    } else if (reason === 'client_closed' && connected) {
+    } else if (reason === 'client_closed' && this.connected) {
       // Deliver what the client already sent, then FIN; don't wait forever for the target.
       socket.end();
       socket.resume(); // discard anything the target still sends so its FIN is seen
-      lingerTimer = setTimeout(() => socket.destroy(), TARGET_LINGER_MS);
+      this.lingerTimer = setTimeout(lingerExpired, TARGET_LINGER_MS, socket);
     } else {
       socket.destroy();
     }
   }
 
-  function destroy(): void {
-    close('shutdown');
-    ws.terminate();
-    socket.destroy();
+  destroy(): void {
+    this.close('shutdown');
+    this.ws.terminate();
+    this.socket.destroy();
   }
 
-  function heartbeat(): void {
-    if (closing || ws.readyState !== WebSocket.OPEN) return;
-    // While we are not reading the client (the target is slow) its pong cannot be seen.
-    if (clientPaused) return;
-    if (awaitingPong) return close('heartbeat_timeout');
-    awaitingPong = true;
-    ws.ping();
-  }
-
-  function report(): void {
-    if (reported || !wsClosed || !socketClosed) return;
-    reported = true;
-    const reason = closing ?? 'client_closed';
+  private report(): void {
+    if (this.reported || !this.wsClosed || !this.socketClosed) return;
+    this.reported = true;
+    const reason = this.closing ?? 'client_closed';
     const clientStarted = reason === 'client_closed' || reason === 'client_error';
-    options.onClosed({
+    this.settings.onClosed({
       event: 'tunnel_closed',
       time: new Date().toISOString(),
-      id: options.id,
-      ip: options.ip,
-      origin: options.origin,
-      route: options.route,
-      bytesUp,
-      bytesDown,
-      durationMs: Math.round(performance.now() - startedAt),
+      id: this.id,
+      ip: this.ip,
+      origin: this.origin,
+      route: this.route,
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      durationMs: Math.round(performance.now() - this.startedAt),
       reason,
-      code: clientStarted ? (clientCloseCode ?? 1006) : CLOSE_CODE[reason],
-      ...(error !== undefined && { error }),
+      code: clientStarted ? (this.clientCloseCode ?? 1006) : CLOSE_CODE[reason],
+      ...(this.error !== undefined && { error: this.error }),
     });
   }
 
-  return {
-    id: options.id,
-    close,
-    destroy,
-    heartbeat,
-    snapshot: () => ({
-      id: options.id,
-      ip: options.ip,
-      origin: options.origin,
-      route: options.route,
-      connected,
-      closing,
-      bytesUp,
-      bytesDown,
-      bufferedToClient: ws.bufferedAmount,
-      bufferedToTarget: socket.writableLength,
-      targetPaused,
-      clientPaused,
-    }),
-  };
+  snapshot(): TunnelSnapshot {
+    return {
+      id: this.id,
+      ip: this.ip,
+      origin: this.origin,
+      route: this.route,
+      connected: this.connected,
+      closing: this.closing,
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      bufferedToClient: this.ws.bufferedAmount,
+      bufferedToTarget: this.socket.writableLength,
+      targetPaused: this.targetPaused,
+      clientPaused: this.clientPaused,
+    };
+  }
+}
+
+/**
+ * Starts relaying between an open WebSocket and a TCP socket (connecting or connected).
+ * The caller must call `checkTimers()` every `timerSweepMs(settings)` and `heartbeat()`
+ * every heartbeat interval.
+ */
+export function startRelay(ws: WebSocket, socket: Socket, info: TunnelInfo, settings: RelaySettings): Tunnel {
+  return new Relay(ws, socket, info, settings);
 }

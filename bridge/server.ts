@@ -23,7 +23,7 @@ import { handleRequest, refuseSocket } from './endpoints.js';
 import { createHealthCheck } from './health.js';
 import { stdoutLogger, type BridgeLogger, type UpgradeRejectedReason } from './log.js';
 import { createMetrics } from './metrics.js';
-import { startRelay, type Tunnel, type TunnelSnapshot } from './relay.js';
+import { startRelay, timerSweepMs, type RelaySettings, type Tunnel, type TunnelSnapshot } from './relay.js';
 import { readTlsFiles } from './tls.js';
 import { decideUpgrade, type UpgradePolicy } from './upgrade.js';
 
@@ -59,6 +59,15 @@ export interface BridgeHandle {
 const SHUTDOWN_GRACE_MS = 3_000;
 /** Connections beyond maxConnections allowed for handshakes in progress, /healthz and /metrics. */
 const HANDSHAKE_HEADROOM = 128;
+
+/**
+ * 'error' handler for upgrade sockets. A module-level function, not a closure: a closure
+ * made in the 'upgrade' handler would keep that request (headers and all) alive for as long
+ * as the tunnel is open.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
 
 export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks = {}): Promise<BridgeHandle> {
   const config = resolveConfig(input);
@@ -128,7 +137,7 @@ export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks =
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const ip = clientIp(req, trusted);
     if (stopping) return reject(req, socket, ip, 503, 'shutting_down');
     decideUpgrade(req, ip, policy).then(
@@ -150,6 +159,21 @@ export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks =
     );
   });
 
+  const relaySettings: RelaySettings = {
+    connectTimeoutMs: config.connectTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    maxLifetimeMs: config.maxLifetimeMs,
+    maxBytes: config.maxBytesPerConnection,
+    onBytes: metrics.bytes,
+    onClosed: (record) => {
+      tunnels.delete(record.id);
+      metrics.tunnelClosed(record.reason);
+      log(record);
+      if (tunnels.size === 0) for (const done of tunnelsDone) done();
+    },
+  };
+
   function accept(ws: WebSocket, ip: string, origin: string, route: string, target: HostPort): void {
     const id = randomUUID().slice(0, 8);
     let socket: Socket;
@@ -161,34 +185,22 @@ export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks =
       return;
     }
     metrics.tunnelOpened();
-    const tunnel = startRelay({
-      id,
-      ip,
-      origin,
-      route,
-      ws,
-      socket,
-      connectTimeoutMs: config.connectTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      maxBufferedBytes: config.maxBufferedBytes,
-      maxLifetimeMs: config.maxLifetimeMs,
-      maxBytes: config.maxBytesPerConnection,
-      onBytes: metrics.bytes,
-      onClosed: (record) => {
-        tunnels.delete(id);
-        metrics.tunnelClosed(record.reason);
-        log(record);
-        if (tunnels.size === 0) for (const done of tunnelsDone) done();
-      },
-    });
+    const tunnel = startRelay(ws, socket, { id, ip, origin, route }, relaySettings);
     tunnels.set(id, tunnel);
     if (stopping) tunnel.close('shutdown');
   }
 
+  // Two intervals for all tunnels together (no per-tunnel timers): heartbeats, and the
+  // connect / idle / lifetime deadlines.
   const heartbeat = setInterval(() => {
     for (const tunnel of tunnels.values()) tunnel.heartbeat();
   }, config.heartbeatIntervalMs);
   heartbeat.unref();
+  const timerSweep = setInterval(() => {
+    const now = performance.now();
+    for (const tunnel of tunnels.values()) tunnel.checkTimers(now);
+  }, timerSweepMs(relaySettings));
+  timerSweep.unref();
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -200,6 +212,7 @@ export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks =
     });
   } catch (err) {
     clearInterval(heartbeat);
+    clearInterval(timerSweep);
     admission.stop();
     throw err;
   }
@@ -228,6 +241,7 @@ export async function startBridge(input: BridgeConfigInput, hooks: BridgeHooks =
     clearTimeout(grace);
     await serverClosed;
     clearInterval(heartbeat);
+    clearInterval(timerSweep);
     admission.stop();
     wss.close();
   }

@@ -179,6 +179,27 @@ describe('relay', { timeout: 60_000 }, () => {
     assert.equal(record.error, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
   });
 
+  test('many small messages in one read arrive in order; idle tunnels own no timers', async () => {
+    const target = track(await startEchoTarget());
+    const tb = track(await startTestBridge({ target: { host: '127.0.0.1', port: target.port } }));
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => openClient(tb.bridge.url)));
+    await waitFor(() => tb.bridge.tunnels().filter((t) => t.connected).length === 20, 2_000, 'tunnels');
+    // Deadlines are checked by one shared sweep, not by timers per tunnel.
+    assert.ok(timers() - before < 5, `${timers() - before} timers for 20 idle tunnels`);
+    // 200 messages sent at once reach the bridge in a few reads: batched writes keep their order.
+    const [ws] = clients;
+    const got = collect(ws!);
+    const messages = Array.from({ length: 200 }, (_, i) => Buffer.alloc(1 + (i % 37), i));
+    for (const m of messages) ws!.send(m);
+    const expected = Buffer.concat(messages);
+    await waitFor(() => got.received() >= expected.length, 5_000, 'echo');
+    assert.ok(got.bytes().equals(expected));
+    for (const c of clients) c.close();
+    for (let i = 0; i < clients.length; i++) await tb.nextClosed();
+  });
+
   test('idle timeout closes with 4002', async () => {
     const target = track(await startEchoTarget());
     const tb = track(await startTestBridge({ target: { host: '127.0.0.1', port: target.port }, idleTimeoutMs: 500 }));
