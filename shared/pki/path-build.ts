@@ -6,6 +6,7 @@
  */
 import { bytesEqual } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
+import { verifyCertificateSignature } from './cert-signature.js';
 import { ensurePkijsEngine } from './engine.js';
 import {
   PathCert,
@@ -71,12 +72,7 @@ async function signedBy(child: PathCert, issuer: PathCert, state: SearchState): 
     return false;
   }
   state.checks++;
-  let ok: boolean;
-  try {
-    ok = await child.cert.verify(issuer.cert);
-  } catch {
-    ok = false;
-  }
+  const ok = await verifyCertificateSignature(child, issuer);
   byIssuer.set(issuer, ok);
   return ok;
 }

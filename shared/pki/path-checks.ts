@@ -6,6 +6,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { MyProxyWebError, type ErrorCode } from '../errors.js';
+import { DerCache } from './der-cache.js';
 import {
   OID,
   KeyUsageBit,
@@ -67,6 +68,9 @@ function nameFrom(schema: asn1js.AsnType): pkijs.RelativeDistinguishedNames {
   return new pkijs.RelativeDistinguishedNames({ schema });
 }
 
+/** Parsed path certificates by content (der-cache.ts): a server's chain is parsed once per process. */
+const parsedPathCerts = new DerCache<PathCert>(64);
+
 /** A parsed certificate with its extensions decoded once, strictly. */
 export class PathCert {
   readonly label: string;
@@ -83,9 +87,12 @@ export class PathCert {
     this.selfIssued = namesEqual(cert.subject, cert.issuer);
   }
 
-  /** Throws CERT_PARSE_ERROR for malformed DER, CERT_INVALID for a repeated extension. */
+  /**
+   * Throws CERT_PARSE_ERROR for malformed DER, CERT_INVALID for a repeated extension. The same bytes
+   * give the same (immutable) PathCert: its `der` is the cache's private copy.
+   */
   static parse(der: Uint8Array): PathCert {
-    return new PathCert(der, parseCertificate(der));
+    return parsedPathCerts.get(der, (copy) => new PathCert(copy, parseCertificate(copy)));
   }
 
   extension(oid: string): RawExtension | undefined {
@@ -94,6 +101,12 @@ export class PathCert {
 
   get extensionOids(): string[] {
     return [...this.extensions.keys()];
+  }
+
+  /** `compute()` once per certificate under `key` (the certificate is immutable, so are derived facts). */
+  memoized<T>(key: string, compute: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, compute());
+    return this.memo.get(key) as T;
   }
 
   private decoded<T>(oid: string, decode: (value: Uint8Array) => T): T | undefined {
@@ -169,9 +182,12 @@ function pssHash(params: unknown): string {
 export function checkSignatureAlgorithm(node: PathCert): void {
   const outer = node.cert.signatureAlgorithm;
   const inner = node.cert.signature;
-  const outerDer = new Uint8Array(outer.toSchema().toBER(false));
-  const innerDer = new Uint8Array(inner.toSchema().toBER(false));
-  if (outerDer.length !== innerDer.length || outerDer.some((byte, i) => byte !== innerDer[i])) {
+  const agree = node.memoized('signatureAlgorithmsAgree', () => {
+    const outerDer = new Uint8Array(outer.toSchema().toBER(false));
+    const innerDer = new Uint8Array(inner.toSchema().toBER(false));
+    return outerDer.length === innerDer.length && outerDer.every((byte, i) => byte === innerDer[i]);
+  });
+  if (!agree) {
     fail('CERT_INVALID', `certificate ${node.label} has different signature algorithms inside and outside the signed part`);
   }
   const weak = WEAK_SIGNATURES[outer.algorithmId];
@@ -207,7 +223,7 @@ export function checkPublicKey(node: PathCert): void {
   const spki = node.cert.subjectPublicKeyInfo;
   const algorithm = spki.algorithm.algorithmId;
   if (algorithm === RSA_ENCRYPTION || algorithm === RSASSA_PSS) {
-    const bits = rsaModulusBits(spki);
+    const bits = node.memoized('rsaModulusBits', () => rsaModulusBits(spki));
     if (bits === undefined) fail('CERT_PARSE_ERROR', `certificate ${node.label} has a malformed RSA public key`);
     if (bits < MIN_RSA_BITS) fail('CERT_WEAK_KEY', `certificate ${node.label} has a ${bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`);
   } else if (algorithm === EC_PUBLIC_KEY) {

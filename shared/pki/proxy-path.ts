@@ -6,6 +6,7 @@
  */
 import { bytesEqual } from '../bytes/bytes.js';
 import { MyProxyWebError, type ErrorCode } from '../errors.js';
+import { verifyCertificateSignature } from './cert-signature.js';
 import { ensurePkijsEngine } from './engine.js';
 import { parseTrustRoots, validateEndEntityPath } from './path-build.js';
 import {
@@ -103,12 +104,7 @@ export function checkProxyCertificate(proxy: PathCert, issuer: PathCert, below: 
 }
 
 async function verifySignature(child: PathCert, issuer: PathCert): Promise<void> {
-  let ok = false;
-  try {
-    ok = await child.cert.verify(issuer.cert);
-  } catch {
-    ok = false;
-  }
+  const ok = await verifyCertificateSignature(child, issuer);
   if (!ok) fail('CERT_BAD_SIGNATURE', `the signature of proxy certificate ${child.label} by ${issuer.label} does not verify`);
 }
 
@@ -131,6 +127,7 @@ export async function validateProxyChain(chainDer: readonly Uint8Array[], trustR
   const purpose = options.purpose ?? 'any';
   if (chainDer.length === 0) fail('CERT_INVALID', 'no certificate to validate');
   const chain = chainDer.map((der) => PathCert.parse(der));
+  const roots = parseTrustRoots(trustRoots);
   const { proxies, eecIndex } = splitProxies(chain);
   const eec = chain[eecIndex]!;
   let limited = false;
@@ -146,7 +143,7 @@ export async function validateProxyChain(chainDer: readonly Uint8Array[], trustR
     }
     checkEndEntity(proxies[0]!, purpose);
   }
-  const path = await validateEndEntityPath(eec, chain.slice(eecIndex + 1), parseTrustRoots(trustRoots), now, purpose);
+  const path = await validateEndEntityPath(eec, chain.slice(eecIndex + 1), roots, now, purpose);
   // The name constraints of the CAs cover the proxies' subjects too (they extend the EEC's).
   for (const ca of path.slice(1)) {
     const constraints = ca.nameConstraints;
@@ -157,9 +154,10 @@ export async function validateProxyChain(chainDer: readonly Uint8Array[], trustR
   }
   return {
     proxyCount: proxies.length,
-    endEntity: eec.der,
+    // Copies: a PathCert's bytes are shared through the parse cache (der-cache.ts).
+    endEntity: eec.der.slice(),
     identity: formatDnOneline(eec.cert.subject),
     limited,
-    path: [...proxies, ...path].map((node) => node.der),
+    path: [...proxies, ...path].map((node) => node.der.slice()),
   };
 }

@@ -3,9 +3,20 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { bytesEqual } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
+import { DerCache } from './der-cache.js';
 
-/** Parses a DER certificate; anything malformed (including trailing bytes) is CERT_PARSE_ERROR. */
+/** Parsed certificates by content: one parse per certificate, however often it is looked at (der-cache.ts). */
+const parsed = new DerCache<pkijs.Certificate>(64);
+
+/**
+ * Parses a DER certificate; anything malformed (including trailing bytes) is CERT_PARSE_ERROR.
+ * The result is shared with every other caller that parses the same bytes: treat it as read-only.
+ */
 export function parseCertificate(der: Uint8Array): pkijs.Certificate {
+  return parsed.get(der, parseUncached);
+}
+
+function parseUncached(der: Uint8Array): pkijs.Certificate {
   const asn1 = asn1js.fromBER(der.slice().buffer);
   if (asn1.offset === -1 || asn1.offset !== der.length) {
     throw new MyProxyWebError('CERT_PARSE_ERROR', 'certificate is not valid DER');

@@ -71,6 +71,28 @@ async function verifySigned(leafDer: Uint8Array, scheme: number, signature: Uint
 }
 
 /**
+ * Imported server keys by parsed SubjectPublicKeyInfo and import parameters. Parsed certificates are
+ * cached by content (shared/pki/der-cache.ts), so reconnecting to the same server imports its key once.
+ * Failed imports are not kept.
+ */
+const verifyKeys = new WeakMap<pkijs.PublicKeyInfo, Map<string, Promise<CryptoKey>>>();
+
+function importVerifyKey(spki: pkijs.PublicKeyInfo, params: RsaHashedImportParams | EcKeyImportParams): Promise<CryptoKey> {
+  const cacheKey = 'hash' in params ? `${params.name}/${String(params.hash)}` : `${params.name}/${params.namedCurve}`;
+  let byParams = verifyKeys.get(spki);
+  if (!byParams) verifyKeys.set(spki, (byParams = new Map()));
+  let key = byParams.get(cacheKey);
+  if (!key) {
+    const spkiDer = new Uint8Array(spki.toSchema().toBER(false));
+    key = globalThis.crypto.subtle.importKey('spki', bufferSource(spkiDer), params, false, ['verify']);
+    const cache = byParams;
+    key.catch(() => cache.delete(cacheKey));
+    byParams.set(cacheKey, key);
+  }
+  return key;
+}
+
+/**
  * Verifies `signature` over `content` under `spki` with signature scheme `scheme` (RFC 8446 §4.2.3);
  * `strictCurve`: the ECDSA scheme must name the key's curve (TLS 1.3). Throws TLS_BAD_SIGNATURE
  * (or TLS_HANDSHAKE_FAILURE for a scheme/key mismatch). Exported for the Wycheproof tests.
@@ -81,7 +103,6 @@ export async function verifyWithPublicKey(spki: pkijs.PublicKeyInfo, scheme: num
   const curveParams: unknown = spki.algorithm.algorithmParams;
   const curveOid = curveParams instanceof asn1js.ObjectIdentifier ? curveParams.getValue() : undefined;
   const keyOid = spki.algorithm.algorithmId;
-  const spkiDer = new Uint8Array(spki.toSchema().toBER(false));
   const subtle = globalThis.crypto.subtle;
   let valid: boolean;
   try {
@@ -89,7 +110,7 @@ export async function verifyWithPublicKey(spki: pkijs.PublicKeyInfo, scheme: num
       // rsa_pss_rsae_* and rsa_pkcs1_*: the key must be an rsaEncryption key (RFC 8446 §4.2.3).
       if (keyOid !== RSA_ENCRYPTION) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `RSA signature in ${what} from a non-RSA key`);
       const name = verifier.kind === 'pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
-      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name, hash: verifier.hash }, false, ['verify']);
+      const key = await importVerifyKey(spki, { name, hash: verifier.hash });
       const params = verifier.kind === 'pss' ? { name, saltLength: verifier.saltLength } : { name };
       valid = await subtle.verify(params, key, bufferSource(signature), bufferSource(content));
     } else {
@@ -98,7 +119,7 @@ export async function verifyWithPublicKey(spki: pkijs.PublicKeyInfo, scheme: num
         throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `ECDSA scheme for ${verifier.curve} does not match the certificate key`);
       }
       const raw = ecdsaDerToRaw(signature, curve.size);
-      const key = await subtle.importKey('spki', bufferSource(spkiDer), { name: 'ECDSA', namedCurve: curve.name }, false, ['verify']);
+      const key = await importVerifyKey(spki, { name: 'ECDSA', namedCurve: curve.name });
       valid = await subtle.verify({ name: 'ECDSA', hash: verifier.hash }, key, bufferSource(raw), bufferSource(content));
     }
   } catch (cause) {

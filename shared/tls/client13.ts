@@ -29,7 +29,7 @@ import {
 import { rejectUnexpectedExtensions } from './extensions.js';
 import type { HandshakeMessage } from './handshake-framing.js';
 import { KeyShare, isSupportedGroup } from './key-share.js';
-import { EarlySecret, finishedVerifyData, type HandshakeSecret, type TrafficSecrets } from './key-schedule.js';
+import { EarlySecret, finishedKey, finishedMac, type HandshakeSecret, type MasterSecret, type TrafficSecrets } from './key-schedule.js';
 import { decodeCookie, decodeSelectedGroup, decodeU16List, encodeClientHello, type ServerHello } from './messages-hello.js';
 import { encodeCertificateVerify } from './messages12.js';
 import { decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions, decodeFinished, encodeCertificate, encodeFinished } from './messages-server.js';
@@ -88,6 +88,22 @@ interface NegotiatedKeys {
   suite: CipherSuiteInfo;
   handshakeSecret: HandshakeSecret;
   traffic: TrafficSecrets;
+  /**
+   * Pure derivations from the handshake secret (RFC 8446 §7.1, §4.4.4, §7.3), started as soon as it is
+   * known so they run while the server's flight is read and checked; awaited where the protocol needs them.
+   */
+  ahead: {
+    master: Promise<MasterSecret>;
+    clientHandshakeKeys: Promise<RecordProtection>;
+    serverFinishedKey: Promise<Uint8Array>;
+    clientFinishedKey: Promise<Uint8Array>;
+  };
+}
+
+/** A promise computed ahead of need: if the handshake fails first, its rejection is not reported as unhandled. */
+function ahead<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 const CCS_BODY = new Uint8Array([1]);
@@ -104,6 +120,7 @@ export class Tls13ClientHandshake {
   private readonly sessionId: Uint8Array;
   private sentChangeCipherSpec = false;
   private shares: KeyShare[] = [];
+  private initialShares: Promise<KeyShare[]> | undefined;
   private readonly versions: readonly number[];
 
   constructor(private readonly config: HandshakeConfig) {
@@ -131,10 +148,21 @@ export class Tls13ClientHandshake {
     return this.state.kind === 'tls12' ? this.state.machine.changeCipherSpec() : null;
   }
 
+  /**
+   * Starts generating the first ClientHello's key shares (RFC 8446 §4.2.8): they depend on nothing
+   * from the server, so this may run while the transport is still connecting. start() calls it too.
+   */
+  prepare(): void {
+    if (this.initialShares) return;
+    const tls13 = this.versions.includes(TLS13_VERSION);
+    this.initialShares = ahead(tls13 ? Promise.all(INITIAL_KEY_SHARE_GROUPS.map((group) => KeyShare.generate(group))) : Promise.resolve([]));
+  }
+
   /** Step 1: the first ClientHello with X25519 and P-256 shares (RFC 8446 §4.1.2). */
   async start(): Promise<HandshakeOutput[]> {
     if (this.state.kind !== 'start') throw tlsError('INTERNAL', 'internal_error', 'handshake already started');
-    if (this.versions.includes(TLS13_VERSION)) this.shares = await Promise.all(INITIAL_KEY_SHARE_GROUPS.map((group) => KeyShare.generate(group)));
+    this.prepare();
+    this.shares = await this.initialShares!;
     const hello = this.clientHello(undefined);
     this.state = { kind: 'waitServerHello', retried: undefined };
     return [{ kind: 'send', contentType: ContentType.handshake, data: hello, initial: true }];
@@ -214,12 +242,25 @@ export class Tls13ClientHandshake {
     const entry = serverKeyShare(hello);
     const share = this.shares.find((candidate) => candidate.group === entry.group);
     if (!share) throw tlsError('TLS_HANDSHAKE_FAILURE', 'illegal_parameter', `server key share uses group 0x${entry.group.toString(16)}, for which no share was sent`);
-    const shared = await share.sharedSecret(entry.keyExchange);
     this.transcript.add(message.raw);
-    const handshakeSecret = await (await EarlySecret.create(suite)).toHandshakeSecret(shared);
-    const traffic = await handshakeSecret.trafficSecrets(await this.transcript.hash(suite.hash));
+    // The (EC)DHE secret, the early secret and Transcript-Hash(ClientHello..ServerHello) are independent.
+    const helloHash = ahead(this.transcript.hash(suite.hash));
+    const [shared, early] = await Promise.all([share.sharedSecret(entry.keyExchange), EarlySecret.create(suite)]);
+    const handshakeSecret = await early.toHandshakeSecret(shared);
+    const traffic = await handshakeSecret.trafficSecrets(await helloHash);
     this.shares = [];
-    this.state = { kind: 'waitEncryptedExtensions', keys: { suite, handshakeSecret, traffic } };
+    const keys: NegotiatedKeys = {
+      suite,
+      handshakeSecret,
+      traffic,
+      ahead: {
+        master: ahead(handshakeSecret.toMasterSecret()),
+        clientHandshakeKeys: ahead(RecordProtection.create(suite, traffic.client)),
+        serverFinishedKey: ahead(finishedKey(suite, traffic.server)),
+        clientFinishedKey: ahead(finishedKey(suite, traffic.client)),
+      },
+    };
+    this.state = { kind: 'waitEncryptedExtensions', keys };
     return [{ kind: 'readKeys', protection: await RecordProtection.create(suite, traffic.server) }];
   }
 
@@ -294,22 +335,28 @@ export class Tls13ClientHandshake {
 
   /** Step 6: server Finished, then our flight: [CCS], [Certificate, [CertificateVerify]], Finished (RFC 8446 §4.4). */
   private async onFinished(message: HandshakeMessage, state: Extract<State, { kind: 'waitFinished' }>): Promise<HandshakeOutput[]> {
-    const { suite, handshakeSecret, traffic } = state.keys;
+    const { suite, ahead: early } = state.keys;
     const received = decodeFinished(message.body, suite.hashLength);
-    const expected = await finishedVerifyData(suite, traffic.server, await this.transcript.hash(suite.hash));
+    const expected = await finishedMac(suite, await early.serverFinishedKey, await this.transcript.hash(suite.hash));
     if (!bytesEqual(received, expected)) throw tlsError('TLS_HANDSHAKE_FAILURE', 'decrypt_error', 'server Finished does not verify');
     this.transcript.add(message.raw);
-    const master = await handshakeSecret.toMasterSecret();
-    const application = await master.trafficSecrets(await this.transcript.hash(suite.hash));
+    // Application secrets over ClientHello..server Finished (RFC 8446 §7.1); their keys are made while our flight is built.
+    const throughServerFinished = await this.transcript.hash(suite.hash);
+    const applicationKeys = ahead(
+      early.master
+        .then((master) => master.trafficSecrets(throughServerFinished))
+        .then((application) => Promise.all([RecordProtection.create(suite, application.server), RecordProtection.create(suite, application.client)])),
+    );
 
     const outputs: HandshakeOutput[] = [...this.changeCipherSpecOnce()];
-    outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, traffic.client) });
+    outputs.push({ kind: 'writeKeys', protection: await early.clientHandshakeKeys });
     if (state.request !== undefined) outputs.push(...(await this.clientCertificate(state.request, suite)));
-    const finished = encodeFinished(await finishedVerifyData(suite, traffic.client, await this.transcript.hash(suite.hash)));
+    const finished = encodeFinished(await finishedMac(suite, await early.clientFinishedKey, await this.transcript.hash(suite.hash)));
     this.transcript.add(finished);
     outputs.push({ kind: 'send', contentType: ContentType.handshake, data: finished });
-    outputs.push({ kind: 'readKeys', protection: await RecordProtection.create(suite, application.server) });
-    outputs.push({ kind: 'writeKeys', protection: await RecordProtection.create(suite, application.client) });
+    const [applicationRead, applicationWrite] = await applicationKeys;
+    outputs.push({ kind: 'readKeys', protection: applicationRead });
+    outputs.push({ kind: 'writeKeys', protection: applicationWrite });
     outputs.push({ kind: 'connected', result: { protocol: 'TLSv1.3', cipherSuite: suite, peerCertificates: state.chain } });
     this.state = { kind: 'connected' };
     return outputs;

@@ -3,6 +3,7 @@
  * handshake with transport reads and writes, then serves application data.
  * Errors are sticky: after a fatal error every call reports it.
  */
+import { concatBytes } from '../bytes/bytes.js';
 import { MyProxyWebError, toMyProxyWebError } from '../errors.js';
 import type { ByteChannel } from '../transport/channel.js';
 import { AlertDescription, alertForError, alertName, encodeAlert, tlsError } from './alerts.js';
@@ -262,7 +263,7 @@ export class TlsEngine {
           break;
       }
     }
-    for (const bytes of pending) await this.transport.write(bytes);
+    if (pending.length > 0) await this.transport.write(pending.length === 1 ? pending[0]! : concatBytes(...pending));
   }
 
   /** Makes `error` the sticky failure, sends the matching alert best-effort, and closes the transport. */

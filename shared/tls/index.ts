@@ -63,7 +63,12 @@ function sniFor(serverName: string): string | undefined {
   return /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(name) ? name : undefined;
 }
 
-export async function connectTls(transport: ByteChannel, options: TlsClientOptions): Promise<TlsConnection> {
+/**
+ * Performs the handshake over `transport` and returns the connection. `transport` may also be a
+ * connection still being made (e.g. `connectTls(connectTcp(...), options)`): the key shares are then
+ * generated while it connects. The handshake deadline starts once the transport is connected.
+ */
+export async function connectTls(transport: ByteChannel | PromiseLike<ByteChannel>, options: TlsClientOptions): Promise<TlsConnection> {
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   // Bootstrap: the presented certificates become the trust roots (captured as the Certificate message passes) and any name is accepted.
   const bootstrapRoots: Uint8Array[] | undefined = options.serverChainPolicy === 'bootstrap' ? [] : undefined;
@@ -81,7 +86,8 @@ export async function connectTls(transport: ByteChannel, options: TlsClientOptio
     now: options.now ?? (() => new Date()),
   });
   if (bootstrapRoots) captureLeafForBootstrap(handshake, bootstrapRoots);
-  const engine = new TlsEngine(transport, handshake);
+  handshake.prepare();
+  const engine = new TlsEngine(await transport, handshake);
   let result;
   try {
     result = await withTimeout(

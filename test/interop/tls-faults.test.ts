@@ -2,6 +2,8 @@
  * A misbehaving server: a byte-level man in the middle (test/fixtures/mitm-proxy.ts) between our
  * TLS 1.3 client and a real openssl s_server alters the server's first flight: one byte flipped at
  * every offset, truncations, garbage, alerts, duplicated and reordered records, trailing data.
+ * The same against s_server -tls1_2 for both TLS 1.2 server flights (RFC 5246 §7.3), plus every
+ * out-of-order handshake message, ChangeCipherSpec faults and alerts mid-handshake.
  * Every case must end in a MyProxyWebError within the handshake timeout, never a hang and never
  * application data; the only tolerated change is the legacy_record_version minor byte, which
  * RFC 8446 §5.1 says to ignore (the connection must then work normally).
@@ -38,11 +40,11 @@ after(async () => {
 
 type Outcome = { ok: true } | { ok: false; code: string; ms: number };
 
-/** One connection through the proxy: handshake, then one echo round trip if it completes. */
-async function attempt(): Promise<Outcome> {
+/** One connection through the proxy (default: the TLS 1.3 one): handshake, then one echo round trip if it completes. */
+async function attempt(port = mitm.port): Promise<Outcome> {
   const started = Date.now();
   try {
-    const tcp = await connectTcp({ host: '127.0.0.1', port: mitm.port });
+    const tcp = await connectTcp({ host: '127.0.0.1', port });
     const tls = await connectTls(tcp, { serverName: 'localhost', trustRoots: [pki.caDer], handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
     try {
       await tls.write(utf8Encode('ping\n'));
@@ -190,5 +192,139 @@ describe('after the handshake', () => {
     } finally {
       mutateClient = undefined;
     }
+  });
+});
+
+describe('TLS 1.2: tampered server flights', () => {
+  /** ServerHello, Certificate, ServerKeyExchange, ServerHelloDone; then ChangeCipherSpec, Finished (RFC 5246 §7.3). */
+  const FLIGHTS = [4, 2];
+  const NAMES = ['ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone'];
+  let server12: ServerHandle;
+  let mitm12: MitmHandle;
+  let mutate12: (flight: Uint8Array, records: FlightRecord[], index: number) => Mutation = (flight) => ({ bytes: flight });
+  const clean: { flight: Uint8Array; records: FlightRecord[] }[] = [];
+  const bytesOf = (records: FlightRecord[]) => records.map((record) => record.bytes);
+  /** Flight `index` becomes `make(records)`; the other flight passes unchanged. */
+  const inFlight = (index: number, make: (r: FlightRecord[]) => Uint8Array, after?: Mutation['after']) => (flight: Uint8Array, records: FlightRecord[], i: number): Mutation =>
+    i === index ? { bytes: make(records), ...(after ? { after } : {}) } : { bytes: flight };
+  const alert = (level: number, description: number) => new Uint8Array([21, 3, 3, 0, 2, level, description]);
+
+  before(async () => {
+    server12 = await startOpensslServer({ ...pki.p256, tls: '1.2' });
+    mitm12 = await startMitm({ targetPort: server12.port, flightRecords: FLIGHTS, mutate: (f, r, i) => mutate12(f, r, i) });
+  });
+  after(async () => {
+    await mitm12?.stop();
+    await server12?.stop();
+  });
+
+  test('untouched flights work, and have the expected records', async () => {
+    mutate12 = (flight, records, index) => {
+      clean[index] = { flight, records };
+      return { bytes: flight };
+    };
+    assert.deepEqual(await attempt(mitm12.port), { ok: true });
+    assert.deepEqual(clean.map((f) => f.records.map((r) => r.type)), [[22, 22, 22, 22], [20, 22]]);
+  });
+
+  test('one byte flipped at every offset of both flights', async () => {
+    const codes = new Map<string, number>();
+    let accepted = 0;
+    let total = 0;
+    const started = Date.now();
+    for (const [index, { flight }] of clean.entries()) {
+      for (let offset = 0; offset < flight.length; offset++) {
+        // ECDSA signatures make record lengths vary by a byte or two between runs: offsets are of this run's flight.
+        let flipped = false;
+        let ignorable = false;
+        mutate12 = inFlight(index, (r) => {
+          const bytes = concatBytes(...bytesOf(r));
+          // The minor byte of a plaintext record's legacy version is not checked (RFC 5246 Appendix E.1); a protected record's is authenticated.
+          ignorable = r.some((record, i) => record.offset + 2 === offset && !(index === 1 && i === 1));
+          if (offset < bytes.length) {
+            bytes[offset]! ^= 0x01;
+            flipped = true;
+          }
+          return bytes;
+        });
+        const outcome = await attempt(mitm12.port);
+        if (!flipped) continue;
+        total++;
+        if (outcome.ok) {
+          assert.ok(ignorable, `flipping offset ${offset} of flight ${index} was accepted`);
+          accepted++;
+          continue;
+        }
+        const code = assertFailed(outcome, `flight ${index} offset ${offset}`);
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+    }
+    console.log(`# TLS 1.2: ${total} offsets in ${Date.now() - started} ms; accepted (legacy_record_version minor): ${accepted}; ${JSON.stringify(Object.fromEntries(codes))}`);
+  });
+
+  test('truncated at every record boundary and inside every record, then closed', async () => {
+    for (const [index, { records }] of clean.entries()) {
+      for (const cut of records.flatMap((r) => [r.offset, r.offset + 3, r.offset + 5 + Math.floor((r.bytes.length - 5) / 2)])) {
+        mutate12 = inFlight(index, (r) => concatBytes(...bytesOf(r)).slice(0, cut), 'close');
+        assertFailed(await attempt(mitm12.port), `flight ${index} cut at ${cut}`);
+      }
+    }
+  });
+
+  // RFC 5246 §7.4: every handshake message has one place; anything else is unexpected_message.
+  const outOfOrder: [string, number, (r: FlightRecord[]) => Uint8Array][] = [];
+  for (let at = 1; at < NAMES.length; at++) {
+    for (let wrong = 0; wrong < NAMES.length; wrong++) {
+      if (wrong === at) continue;
+      outOfOrder.push([`${NAMES[wrong]} where ${NAMES[at]} belongs`, 0, (r) => concatBytes(...bytesOf(r.slice(0, at)), r[wrong]!.bytes, ...bytesOf(r.slice(at)))]);
+    }
+  }
+  outOfOrder.push(
+    ['ServerKeyExchange dropped', 0, (r) => concatBytes(r[0]!.bytes, r[1]!.bytes, r[3]!.bytes)],
+    ['Certificate dropped', 0, (r) => concatBytes(r[0]!.bytes, r[2]!.bytes, r[3]!.bytes)],
+    ['a plaintext handshake message instead of ChangeCipherSpec', 1, () => clean[0]!.records[3]!.bytes],
+  );
+  for (const [name, index, make] of outOfOrder) {
+    test(name, async () => {
+      mutate12 = inFlight(index, make);
+      assert.equal(assertFailed(await attempt(mitm12.port), name), 'TLS_PROTOCOL_ERROR');
+    });
+  }
+
+  const faults: [string, number, (r: FlightRecord[]) => Uint8Array, Mutation['after']?][] = [
+    ['the server Finished before its ChangeCipherSpec', 1, (r) => concatBytes(r[1]!.bytes, r[0]!.bytes)],
+    ['ChangeCipherSpec dropped', 1, (r) => r[1]!.bytes],
+    ['ChangeCipherSpec twice', 1, (r) => concatBytes(r[0]!.bytes, r[0]!.bytes, r[1]!.bytes)],
+    ['a ChangeCipherSpec with a wrong value', 1, (r) => concatBytes(new Uint8Array([20, 3, 3, 0, 1, 2]), r[1]!.bytes)],
+    ['Finished dropped, then closed', 1, (r) => r[0]!.bytes, 'close'],
+    ['Finished twice', 1, (r) => concatBytes(r[0]!.bytes, r[1]!.bytes, r[1]!.bytes)],
+    ['a plaintext alert between ChangeCipherSpec and Finished', 1, (r) => concatBytes(r[0]!.bytes, alert(2, 40), r[1]!.bytes)],
+    ['application data before Finished', 1, (r) => concatBytes(r[0]!.bytes, new Uint8Array([23, 3, 3, 0, 30]), new Uint8Array(30), r[1]!.bytes)],
+  ];
+  for (const [name, index, make, after] of faults) {
+    test(name, async () => {
+      mutate12 = inFlight(index, make, after);
+      assertFailed(await attempt(mitm12.port), name);
+    });
+  }
+
+  for (const [at, where] of [[1, 'after ServerHello'], [2, 'after Certificate'], [4, 'after ServerHelloDone']] as const) {
+    test(`a fatal alert ${where} -> TLS_ALERT_RECEIVED`, async () => {
+      mutate12 = inFlight(0, (r) => concatBytes(...bytesOf(r.slice(0, at)), alert(2, 40), ...bytesOf(r.slice(at))));
+      assert.equal(assertFailed(await attempt(mitm12.port), where), 'TLS_ALERT_RECEIVED');
+    });
+  }
+
+  test('a fatal alert instead of ChangeCipherSpec and Finished -> TLS_ALERT_RECEIVED', async () => {
+    mutate12 = inFlight(1, () => alert(2, 20));
+    assert.equal(assertFailed(await attempt(mitm12.port), 'alert instead of flight 2'), 'TLS_ALERT_RECEIVED');
+  });
+
+  test('warning alerts and a HelloRequest mid-handshake are skipped (RFC 5246 §7.2, §7.4.1.1), 17 warnings are not', async () => {
+    const helloRequest = new Uint8Array([22, 3, 3, 0, 4, 0, 0, 0, 0]);
+    mutate12 = inFlight(0, (r) => concatBytes(r[0]!.bytes, alert(1, 100), helloRequest, ...bytesOf(r.slice(1))));
+    assert.deepEqual(await attempt(mitm12.port), { ok: true });
+    mutate12 = inFlight(0, (r) => concatBytes(r[0]!.bytes, ...Array.from({ length: 17 }, () => alert(1, 100)), ...bytesOf(r.slice(1))));
+    assert.equal(assertFailed(await attempt(mitm12.port), '17 warnings'), 'TLS_PROTOCOL_ERROR');
   });
 });

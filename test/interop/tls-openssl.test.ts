@@ -22,6 +22,7 @@ import {
   type ServerHandle,
   type TestPki,
 } from '../fixtures/openssl-server.js';
+import { splitRecords, type FlightRecord } from '../fixtures/mitm-proxy.js';
 
 /** Records what crosses the transport so tests can look at the wire. */
 class RecordingChannel implements ByteChannel {
@@ -42,13 +43,18 @@ class RecordingChannel implements ByteChannel {
   }
 }
 
-function contains(haystack: Uint8Array[], needle: Uint8Array): boolean {
-  const all = new Uint8Array(haystack.reduce((n, c) => n + c.length, 0));
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
-  for (const chunk of haystack) {
+  for (const chunk of chunks) {
     all.set(chunk, offset);
     offset += chunk.length;
   }
+  return all;
+}
+
+function contains(haystack: Uint8Array[], needle: Uint8Array): boolean {
+  const all = concat(haystack);
   for (let i = 0; i + needle.length <= all.length; i++) {
     if (bytesEqual(all.subarray(i, i + needle.length), needle)) return true;
   }
@@ -153,6 +159,20 @@ describe('openssl s_server: protocol features', () => {
       const line = 'x'.repeat(3000);
       await tls.write(utf8Encode(`${line}\n`));
       assert.equal(await readText(tls, line.length + 1), `${line}\n`);
+      tls.close();
+    });
+  });
+
+  test('padded records (-record_padding 512): the padding is removed (RFC 8446 §5.4)', async () => {
+    await withServer(startOpensslServer({ ...pki.rsa, chain: pki.caFile, args: ['-record_padding', '512'] }), async ({ port }) => {
+      const { tls, wire } = await connect(port, {}, true);
+      await assertReverseEcho(tls);
+      await assertReverseEcho(tls, 'x'.repeat(700));
+      // Every protected record from the server carries a TLSInnerPlaintext padded to a multiple of 512 bytes (+ 16-byte tag).
+      const { records } = splitRecords(concat(wire!.received));
+      const isProtected = (record: FlightRecord) => record.type === 23;
+      assert.ok(records.filter(isProtected).length >= 6, 'encrypted handshake records and two echoes');
+      for (const record of records.filter(isProtected)) assert.equal((record.bytes.length - 5 - 16) % 512, 0, `record of ${record.bytes.length} bytes`);
       tls.close();
     });
   });
