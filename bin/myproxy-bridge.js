@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../build/bridge/main.js';
+// CommonJS like every file in bin/ (bin/package.json); the bridge itself is an ES module.
+import('../build/bridge/main.js');

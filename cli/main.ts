@@ -5,15 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { MyProxyWebError } from '../shared/errors.js';
 import type { CommandContext } from './context.js';
-import { runLogon } from './commands/logon.js';
-import { runGetTrustRoots } from './commands/get-trustroots.js';
-
+import { startDefaultKeyGeneration } from './key-prewarm.js';
 type Command = (argv: readonly string[], context: CommandContext) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  logon: runLogon,
-  'get-delegation': runLogon,
-  'get-trustroots': runGetTrustRoots,
+/** Each command's module is imported only when it runs: start-up loads no PKI or TLS code for the others. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  logon: async () => (await import('./commands/logon.js')).runLogon,
+  'get-delegation': async () => (await import('./commands/logon.js')).runLogon,
+  'get-trustroots': async () => (await import('./commands/get-trustroots.js')).runGetTrustRoots,
+  init: async () => (await import('./commands/init.js')).runInit,
+  store: async () => (await import('./commands/store.js')).runStore,
+  retrieve: async () => (await import('./commands/retrieve.js')).runRetrieve,
+  info: async () => (await import('./commands/info.js')).runInfo,
+  destroy: async () => (await import('./commands/destroy.js')).runDestroy,
+  'change-pass-phrase': async () => (await import('./commands/change-pass-phrase.js')).runChangePassPhrase,
 };
 
 const USAGE = `Usage: myproxy-web <command> [options]
@@ -21,6 +26,12 @@ const USAGE = `Usage: myproxy-web <command> [options]
 Commands:
   logon            Retrieve a credential from a myproxy-server (alias: get-delegation)
   get-trustroots   Install the myproxy-server's trusted CA certificates
+  init             Store a proxy of your credential on a myproxy-server (myproxy-init)
+  store            Store your end-entity credential as it is (myproxy-store)
+  retrieve         Retrieve a stored end-entity credential (myproxy-retrieve)
+  info             Show your stored credentials (myproxy-info)
+  destroy          Remove a stored credential (myproxy-destroy)
+  change-pass-phrase  Change a stored credential's pass phrase (myproxy-change-pass-phrase)
 
 Run 'myproxy-web <command> --help' for a command's options.
 `;
@@ -48,12 +59,14 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
     context.stdout.write(`myproxy-web ${context.version}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     context.stderr.write(`myproxy-web: unknown command "${name}"\n\n${USAGE}`);
     return 1;
   }
   try {
+    if (name === 'logon' || name === 'get-delegation') startDefaultKeyGeneration(rest, context.env);
+    const command = await load();
     return await command(rest, context);
   } catch (error) {
     context.stderr.write(formatFailure(error));

@@ -10,7 +10,7 @@ import { MyProxyWebError } from '../../shared/errors.js';
 import { logon, type LogonResult } from '../../shared/myproxy/client.js';
 import { logonNoCredentials, logonWithCsr, type IssuedCertificates } from '../../shared/myproxy/logon-variants.js';
 import type { TrustRootFiles } from '../../shared/myproxy/trustroots.js';
-import { credentialToPem } from '../../shared/pki/credential.js';
+import { credentialToPem, privateKeyPem } from '../../shared/pki/credential.js';
 import { generateRsaKeyPair, KEY_TYPES, type KeyType } from '../../shared/pki/keys.js';
 import { pemDecodeAll, pemEncode } from '../../shared/pki/pem.js';
 import { formatOptionsHelp, parseHours, parseOptions, stringOption, type OptionSpec } from '../args.js';
@@ -19,6 +19,8 @@ import { writeFileAtomic0600 } from '../files.js';
 import { promptPassPhrase, readPassPhraseFromStdin } from '../pass-phrase.js';
 import { describeServer, runAgainstServers, type ServerTarget } from '../server-session.js';
 import { resolveServers, type ServerAddress } from '../servers.js';
+import { loadCredentialFiles } from '../client-credential.js';
+import { takeDefaultKeyPair } from '../key-prewarm.js';
 import { displayDirectory, installableTrustRoots, installTrustFiles, trustWriteTarget } from '../trust-install.js';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -36,6 +38,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'trustroots', short: 'T', long: 'trustroots', help: 'Manage trust roots (install the server\'s trusted CAs)' },
   { name: 'bootstrap', short: 'b', long: 'bootstrap', help: 'Bootstrap trust in myproxy-server (shows the CA fingerprint; implies -T)' },
   { name: 'nopass', short: 'n', long: 'no_passphrase', help: "Don't prompt for passphrase" },
+  { name: 'authorization', short: 'a', long: 'authorization', value: 'path', help: 'Specify credential to renew (a proxy file; implies -n)' },
   { name: 'nocreds', short: 'N', long: 'no_credentials', help: "Authenticate only. Don't retrieve credentials." },
   { name: 'quiet', short: 'q', long: 'quiet', help: 'Only output on error' },
   { name: 'certreq', short: 'Q', long: 'certreq', value: 'path', help: "Use provided certificate request (PEM; '-' for stdin)" },
@@ -57,8 +60,11 @@ ${formatOptionsHelp(OPTIONS)}
    /etc/grid-security/certificates (root), else ~/.globus/certificates.
 `;
 
-/** The key the command generates: --key-type, else MYPROXY_KEYBITS (RSA), else RSA 2048. */
-async function chooseKey(keyTypeOption: string | undefined, env: NodeJS.ProcessEnv): Promise<{ keyType?: KeyType; keyPair?: CryptoKeyPair }> {
+/**
+ * The key the command generates: --key-type, else MYPROXY_KEYBITS (RSA), else RSA 2048. A key
+ * pair still being generated is passed on as a promise: logon() awaits it only after the handshake.
+ */
+async function chooseKey(keyTypeOption: string | undefined, env: NodeJS.ProcessEnv): Promise<{ keyType?: KeyType; keyPair?: CryptoKeyPair | Promise<CryptoKeyPair> }> {
   if (keyTypeOption !== undefined) {
     if (!KEY_TYPES.includes(keyTypeOption as KeyType)) {
       throw new MyProxyWebError('BAD_INPUT', `--key-type must be one of ${KEY_TYPES.join(', ')}, not "${keyTypeOption}"`);
@@ -66,7 +72,10 @@ async function chooseKey(keyTypeOption: string | undefined, env: NodeJS.ProcessE
     return { keyType: keyTypeOption as KeyType };
   }
   const bits = env.MYPROXY_KEYBITS;
-  if (bits === undefined || bits === '') return {};
+  if (bits === undefined || bits === '') {
+    const early = takeDefaultKeyPair();
+    return early ? { keyPair: early } : {};
+  }
   if (!/^\d+$/.test(bits)) throw new MyProxyWebError('BAD_INPUT', `MYPROXY_KEYBITS must be a number of bits, not "${bits}"`);
   const modulusBits = Number(bits);
   if (modulusBits === 2048 || modulusBits === 3072 || modulusBits === 4096) return { keyType: `rsa-${modulusBits}` as KeyType };
@@ -137,12 +146,20 @@ export async function runLogon(argv: readonly string[], context: CommandContext)
   const key = certreqSource === undefined && !noCredentials ? await chooseKey(keyTypeOption, env) : {};
   const csr = certreqSource !== undefined ? await readCertificateRequest(certreqSource, context) : undefined;
 
-  const noPassphrase = options.has('nopass');
+  const authorizationPath = stringOption(options, 'authorization');
+  if (authorizationPath !== undefined && (certreqSource !== undefined || noCredentials)) throw new MyProxyWebError('BAD_INPUT', '-a cannot be combined with -Q or -N');
+  const renewal = authorizationPath !== undefined ? await loadCredentialFiles(authorizationPath, authorizationPath, context) : undefined;
+  const noPassphrase = options.has('nopass') || renewal !== undefined;
   const passphrase = noPassphrase
     ? ''
     : options.has('stdin')
       ? await readPassPhraseFromStdin(context.stdin)
       : await promptPassPhrase('Enter MyProxy pass phrase:');
+
+  // The key block of the output file, exported as soon as the key pair exists (while the server
+  // signs) rather than after; only for a key pair made here (the pre-warmed one, MYPROXY_KEYBITS).
+  const keyPem = key.keyPair !== undefined ? Promise.resolve(key.keyPair).then((pair) => privateKeyPem(pair.privateKey)) : undefined;
+  keyPem?.catch(() => undefined); // awaited only after a successful logon
 
   const request = (target: ServerTarget) => ({
     openTransport: target.openTransport,
@@ -176,11 +193,12 @@ export async function runLogon(argv: readonly string[], context: CommandContext)
       const credential = await logon({
         ...request(target),
         ...key,
+        ...(renewal ? { authorization: { chain: renewal.chain, privateKey: renewal.privateKey } } : {}),
         onProgress: (step) => {
           if (verbose) context.stderr.write(`myproxy-web: ${step} (${describeServer(target.server)})\n`);
         },
       });
-      return { pem: await credentialToPem(credential), issued: credential, ...(credential.trustRoots ? { trustRoots: credential.trustRoots } : {}) };
+      return { pem: await credentialToPem(credential, keyPem), issued: credential, ...(credential.trustRoots ? { trustRoots: credential.trustRoots } : {}) };
     },
   );
 

@@ -6,7 +6,8 @@ import { MyProxyWebError, toMyProxyWebError } from '../errors.js';
 import { createProxyCsr } from '../pki/csr.js';
 import { type Credential, describeCertificate } from '../pki/credential.js';
 import { exportSpki, generateKeyPair, isEcKey, KEY_TYPES, samePublicKey, type KeyType } from '../pki/keys.js';
-import { connectTls, type TlsConnection } from '../tls/index.js';
+import { connectTls, type ClientCertificate, type TlsConnection } from '../tls/index.js';
+import type { RenewalCredential } from './authorization.js';
 import type { ByteChannel } from '../transport/channel.js';
 import { MyProxyCommand, serializeRequest } from './codec.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegationExchange } from './logon.js';
@@ -27,8 +28,11 @@ export interface LogonOptions {
   passphrase: string;
   lifetimeSeconds: number;
   credentialName?: string;
-  /** Else an RSA 2048 key pair is generated. */
-  keyPair?: CryptoKeyPair;
+  /**
+   * Else an RSA 2048 key pair is generated. May be a promise (a key still being generated,
+   * as the CLI's pre-warmed one): it is awaited only when the CSR is sent, after the handshake.
+   */
+  keyPair?: CryptoKeyPair | PromiseLike<CryptoKeyPair>;
   /** Type of the generated key pair when `keyPair` is not given; default 'rsa-2048'. CA-mode servers accept RSA only. */
   keyType?: KeyType;
   /** Send TRUSTED_CERTS=1 and return the server's trust-root files (`trustRoots` in the result). */
@@ -46,6 +50,10 @@ export interface LogonOptions {
   onTlsConnected?: (info: { protocol: TlsConnection['protocol']; cipherSuite: TlsConnection['cipherSuite'] }) => void;
   /** Abort closes the transport and rejects with ABORTED. */
   signal?: AbortSignal;
+  /** TLS client certificate; defaults to `authorization`'s credential when renewing. */
+  clientCertificate?: ClientCertificate;
+  /** Renewal (myproxy-logon -a, protocol notes §2.9): answers the server's certificate authorization; use with noPassphrase. */
+  authorization?: RenewalCredential;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -80,7 +88,7 @@ function validate(options: LogonOptions): void {
     bad('the lifetime must be a positive whole number of seconds');
   }
   if (options.credentialName !== undefined && options.credentialName === '') bad('the credential name is empty');
-  if (options.keyPair && (!options.keyPair.privateKey || !options.keyPair.publicKey)) bad('the key pair is incomplete');
+  if (options.keyPair && !isPromiseLike(options.keyPair)) checkKeyPair(options.keyPair);
   // The request is built again in getDelegation; building it here rejects unsafe values
   // (line breaks, NUL, text the server would parse as a field) before any key or connection.
   serializeRequest({
@@ -90,6 +98,30 @@ function validate(options: LogonOptions): void {
     lifetimeSeconds: options.lifetimeSeconds,
     ...(options.credentialName !== undefined ? { credentialName: options.credentialName } : {}),
   });
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T>).then === 'function';
+}
+
+function checkKeyPair(keyPair: CryptoKeyPair): CryptoKeyPair {
+  if (!keyPair || !keyPair.privateKey || !keyPair.publicKey) throw new MyProxyWebError('BAD_INPUT', 'the key pair is incomplete');
+  return keyPair;
+}
+
+/** The key pair, our CSR for it and its SubjectPublicKeyInfo. */
+interface PreparedKey {
+  keyPair: CryptoKeyPair;
+  csr: Uint8Array;
+  ourSpki: Uint8Array;
+}
+
+async function prepareKey(options: LogonOptions): Promise<PreparedKey> {
+  const keyPair = options.keyPair !== undefined
+    ? checkKeyPair(await options.keyPair)
+    : await generateKeyPair(options.keyType ?? 'rsa-2048', options.extractableKey ?? true);
+  const csr = await createProxyCsr(keyPair);
+  return { keyPair, csr, ourSpki: await exportSpki(keyPair.publicKey) };
 }
 
 function abortError(signal: AbortSignal): MyProxyWebError {
@@ -163,11 +195,16 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<LogonResu
     onProgress?.(name);
   };
 
-  // 1. Key pair and CSR, before any network traffic.
+  // 1. Key pair and CSR, made (WebCrypto, off the main thread for RSA) while the transport
+  //    opens and the handshake runs; awaited only when the CSR is sent (step 4). Native
+  //    myproxy-logon likewise has the network round trips before its key generation.
   step('generating-key');
-  const keyPair = options.keyPair ?? (await generateKeyPair(options.keyType ?? 'rsa-2048', options.extractableKey ?? true));
-  const csr = await createProxyCsr(keyPair);
-  const ourSpki = await exportSpki(keyPair.publicKey);
+  let prepared: PreparedKey | undefined;
+  const keyed = prepareKey(options).then((key) => (prepared = key));
+  const csr = keyed.then((key) => key.csr);
+  // Both are awaited below; an earlier failure (connect, handshake, OK₁) must not leave them unhandled.
+  keyed.catch(() => undefined);
+  csr.catch(() => undefined);
 
   // 2. Transport.
   step('connecting');
@@ -175,8 +212,10 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<LogonResu
 
   // 3. TLS.
   step('handshake');
+  const clientCertificate = options.clientCertificate ?? (options.authorization ? { chain: options.authorization.chain, privateKey: options.authorization.privateKey } : undefined);
   const tls = open.add(
     await connectTls(transport, {
+      ...(clientCertificate ? { clientCertificate } : {}),
       serverName: options.serverName,
       trustRoots: options.trustRoots,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -197,11 +236,16 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<LogonResu
       ...(options.trustedCerts ? { trustedCerts: true } : {}),
     },
     csr,
-    { responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS },
+    {
+      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+      ...(options.authorization ? { authorization: options.authorization } : {}),
+    },
   ).catch((error: unknown) => {
-    throw explainKeyRefusal(error, keyPair.publicKey);
+    // A refusal can concern the key only once the CSR was sent, so once the key was ready.
+    throw explainKeyRefusal(error, prepared?.keyPair.publicKey);
   });
   const certificates = exchange.chain;
+  const { keyPair, ourSpki } = await keyed;
 
   // 5. The credential: the issued certificate must carry our public key.
   const [issued, ...chain] = certificates;

@@ -69,14 +69,18 @@ function describe(fields: Map<string, string[]>, prefix: string, name: string | 
 }
 
 /** 1. `'0'` alone; 2. the INFO request (LIFETIME=0, DUMMY-PASSPHRASE like myproxy-info); 3. one OK or ERROR. */
-export async function getInfo(tls: ByteChannel, request: InfoRequest, options: InfoOptions = {}): Promise<InfoResult> {
-  const message = serializeRequest({
+export function infoRequestBytes(request: InfoRequest): Uint8Array {
+  return serializeRequest({
     command: MyProxyCommand.INFO,
     username: request.username,
     passphrase: DUMMY_PASSPHRASE,
     lifetimeSeconds: 0,
     ...(request.credentialName !== undefined ? { credentialName: request.credentialName } : {}),
   });
+}
+
+export async function getInfo(tls: ByteChannel, request: InfoRequest, options: InfoOptions = {}): Promise<InfoResult> {
+  const message = infoRequestBytes(request);
   const reader = new MessageReader(tls);
   await tls.write(GSI_NO_DELEGATION);
   await tls.write(message);

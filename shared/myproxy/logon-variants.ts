@@ -8,6 +8,7 @@ import { ensurePkijsEngine } from '../pki/engine.js';
 import { samePublicKey } from '../pki/keys.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, explainKeyRefusal, type LogonOptions, validateLogonOptions } from './client.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegationExchange, type DelegationRequest } from './logon.js';
+import type { TlsConnection } from '../tls/index.js';
 import { withMyProxyConnection } from './session.js';
 import { parseTrustRoots, type TrustRootFiles } from './trustroots.js';
 import * as asn1js from 'asn1js';
@@ -38,6 +39,12 @@ function delegationRequest(options: LogonRequestOptions): DelegationRequest {
     ...(options.credentialName !== undefined ? { credentialName: options.credentialName } : {}),
     ...(options.trustedCerts ? { trustedCerts: true } : {}),
   };
+}
+
+/** Reports the negotiated TLS version to `onTlsConnected`, as logon() does; always undefined. */
+function connected(options: LogonRequestOptions, tls: TlsConnection): undefined {
+  options.onTlsConnected?.({ protocol: tls.protocol, cipherSuite: tls.cipherSuite });
+  return undefined;
 }
 
 function connectOptions(options: LogonRequestOptions) {
@@ -81,7 +88,7 @@ export async function logonWithCsr(options: LogonRequestOptions & { csr: Uint8Ar
   if (!(options.csr instanceof Uint8Array) || options.csr.length === 0) throw new MyProxyWebError('BAD_INPUT', 'no certificate request given');
   const requestSpki = await csrPublicKeyInfo(options.csr);
   const exchange = await withMyProxyConnection(connectOptions(options), 'logon', (tls) =>
-    getDelegationExchange(tls, delegationRequest(options), options.csr, {
+    connected(options, tls) ?? getDelegationExchange(tls, delegationRequest(options), options.csr, {
       responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
     }),
   ).catch(async (error: unknown) => {
@@ -123,7 +130,7 @@ async function importForCheck(spki: Uint8Array): Promise<CryptoKey | undefined> 
 export async function logonNoCredentials(options: LogonRequestOptions): Promise<{ trustRoots?: TrustRootFiles }> {
   validateLogonOptions(options);
   const exchange = await withMyProxyConnection(connectOptions(options), 'logon', (tls) =>
-    getDelegationExchange(tls, delegationRequest(options), undefined, {
+    connected(options, tls) ?? getDelegationExchange(tls, delegationRequest(options), undefined, {
       responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
     }),
   );

@@ -5,6 +5,7 @@ import { utf8Encode } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
 import type { ByteChannel } from '../transport/channel.js';
 import { MyProxyCommand, type MyProxyResponse, parseResponse, serializeRequest } from './codec.js';
+import { certificateAuthorizationReply, type RenewalCredential } from './authorization.js';
 import { errorText, MessageReader } from './stream.js';
 
 /** The server gives up on a connection after 120 s (request_timeout, §1.5); wait a little longer. */
@@ -29,6 +30,8 @@ export interface DelegationExchange {
 export interface DelegationOptions {
   /** Per response (OK₁, chain, final response); default 130 s. */
   responseTimeoutMs?: number;
+  /** Answers a RESPONSE=2 (certificate authorization, renewal: myproxy-logon -a, §2.9). */
+  authorization?: RenewalCredential;
 }
 
 /** GSI's "no delegation" flag that ends context setup; must be alone in its own TLS record (§1.2). */
@@ -69,13 +72,14 @@ export async function getDelegation(
 }
 
 /**
- * The GET exchange, keeping the first OK. With `csrDer` undefined it stops after the first OK
+ * The GET exchange, keeping the first OK. `csrDer` may be a promise, awaited after OK₁ (the key
+ * can be generated during the handshake). With `csrDer` undefined it stops after the first OK
  * (myproxy-logon -N: authenticate only) and the caller closes the connection.
  */
 export async function getDelegationExchange(
   tls: ByteChannel,
   request: DelegationRequest,
-  csrDer: Uint8Array | undefined,
+  csrDer: Uint8Array | PromiseLike<Uint8Array> | undefined,
   options: DelegationOptions = {},
 ): Promise<DelegationExchange> {
   const timeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
@@ -93,13 +97,17 @@ export async function getDelegationExchange(
   await tls.write(GSI_NO_DELEGATION);
   await tls.write(message);
 
-  // 3. OK₁, or why not.
-  const firstResponse = parseResponse(await reader.readText(timeoutMs));
+  // 3. OK₁, or why not; a RESPONSE=2 asks for certificate authorization (renewal, §2.9).
+  let firstResponse = parseResponse(await reader.readText(timeoutMs));
+  if (firstResponse.response === 2 && options.authorization) {
+    await tls.write(await certificateAuthorizationReply(firstResponse, options.authorization));
+    firstResponse = parseResponse(await reader.readText(timeoutMs));
+  }
   checkResponse(firstResponse, 'first');
   if (csrDer === undefined) return { firstResponse, chain: [] };
 
-  // 4-5. Our CSR in one write; the chain back (or a text ERROR, thrown by readChain).
-  await tls.write(csrDer);
+  // 4-5. Our CSR in one write (it may still have been in the making); the chain back (or a text ERROR, thrown by readChain).
+  await tls.write(await csrDer);
   const chain = await reader.readChain(timeoutMs);
 
   // 6. The final response; the server then closes TCP without close_notify (§1.1).
@@ -117,7 +125,7 @@ function checkResponse(response: MyProxyResponse, which: 'first' | 'final'): voi
       throw new MyProxyWebError(code, text);
     }
     case 2:
-      throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'certificate authorization (renewal) is not supported yet');
+      throw new MyProxyWebError('MYPROXY_AUTH_FAILED', 'the server asks for certificate authorization (renewal): give the credential to renew (myproxy-logon -a)');
   }
 }
 

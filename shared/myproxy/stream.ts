@@ -103,31 +103,7 @@ export class MessageReader {
     let position = 1;
     const bounds: [number, number][] = [];
     for (let i = 0; i < count; i++) {
-      // DER tag and the first length byte.
-      await this.need(position + 2, deadline, `certificate ${i + 1} of ${count}`);
-      const tag = this.buffer[this.offset + position]!;
-      if (tag !== DER_SEQUENCE) {
-        throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `certificate ${i + 1} of ${count} does not start with a DER SEQUENCE (0x${tag.toString(16)})`);
-      }
-      const first = this.buffer[this.offset + position + 1]!;
-      let headerLength = 2;
-      let length = first;
-      if (first & 0x80) {
-        // X.690 §8.1.3.5 long form; 0x80 (indefinite) is not DER, more than 4 octets is absurd here.
-        const octets = first & 0x7f;
-        if (octets === 0 || octets > 4) {
-          throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `certificate ${i + 1} of ${count} has an unsupported DER length encoding`);
-        }
-        await this.need(position + 2 + octets, deadline, `certificate ${i + 1} of ${count}`);
-        length = 0;
-        for (let j = 0; j < octets; j++) length = length * 256 + this.buffer[this.offset + position + 2 + j]!;
-        headerLength = 2 + octets;
-      }
-      const total = headerLength + length;
-      if (position + total > MAX_CHAIN_BYTES) {
-        throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `returned certificate chain exceeds ${MAX_CHAIN_BYTES} bytes`);
-      }
-      await this.need(position + total, deadline, `certificate ${i + 1} of ${count}`);
+      const total = await this.derExtent(position, deadline, `certificate ${i + 1} of ${count}`, MAX_CHAIN_BYTES, 'returned certificate chain');
       bounds.push([position, position + total]);
       position += total;
     }
@@ -135,6 +111,55 @@ export class MessageReader {
     this.offset += position;
     this.compact();
     return chain;
+  }
+
+  /**
+   * One DER value (PUT: the server's certificate request, §2.3). A text message in its place
+   * (starting with `VERSION`) is the server's error, thrown as MYPROXY_REJECTED.
+   */
+  async readDer(timeoutMs: number, what = 'a DER message'): Promise<Uint8Array> {
+    const deadline = new Deadline(timeoutMs);
+    try {
+      await this.need(1, deadline, what);
+      if (this.buffer[this.offset] === ASCII_V) {
+        const response = parseResponse(await this.readTextUntil(deadline));
+        if (response.response === 1) throw new MyProxyWebError('MYPROXY_REJECTED', errorText(response.errors, `the server sent an error instead of ${what}`));
+        throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `expected ${what}, got a RESPONSE=${response.response} message`);
+      }
+      const total = await this.derExtent(0, deadline, what, MAX_TEXT_MESSAGE_BYTES, what);
+      const der = this.buffer.slice(this.offset, this.offset + total);
+      this.offset += total;
+      this.compact();
+      return der;
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Length (header included) of the DER SEQUENCE at `position` past the current offset, once it is fully buffered. */
+  private async derExtent(position: number, deadline: Deadline, label: string, limit: number, limitLabel: string): Promise<number> {
+    // DER tag and the first length byte.
+    await this.need(position + 2, deadline, label);
+    const tag = this.buffer[this.offset + position]!;
+    if (tag !== DER_SEQUENCE) {
+      throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `${label} does not start with a DER SEQUENCE (0x${tag.toString(16)})`);
+    }
+    const first = this.buffer[this.offset + position + 1]!;
+    let headerLength = 2;
+    let length = first;
+    if (first & 0x80) {
+      // X.690 §8.1.3.5 long form; 0x80 (indefinite) is not DER, more than 4 octets is absurd here.
+      const octets = first & 0x7f;
+      if (octets === 0 || octets > 4) throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `${label} has an unsupported DER length encoding`);
+      await this.need(position + 2 + octets, deadline, label);
+      length = 0;
+      for (let j = 0; j < octets; j++) length = length * 256 + this.buffer[this.offset + position + 2 + j]!;
+      headerLength = 2 + octets;
+    }
+    const total = headerLength + length;
+    if (position + total > limit) throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', `${limitLabel} exceeds ${limit} bytes`);
+    await this.need(position + total, deadline, label);
+    return total;
   }
 
   /** Waits until `count` bytes past the current position are buffered. */

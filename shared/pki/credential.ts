@@ -61,14 +61,22 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
  * The myproxy-logon file layout: issued certificate, its private key as unencrypted PKCS#1
  * (`BEGIN RSA PRIVATE KEY`, "so grid tools see RSA"; an EC key as PKCS#8 `BEGIN PRIVATE KEY`),
  * then each chain certificate. Throws BAD_INPUT if the private key is not extractable.
+ * `keyPem`, if given, is privateKeyPem(credential.privateKey) started earlier (the command line
+ * exports the key while the server signs).
  */
-export async function credentialToPem(credential: Credential): Promise<string> {
-  // EC keys as PKCS#8 `PRIVATE KEY`: grid tools refuse the SEC 1 `EC PRIVATE KEY` form.
-  const ec = isEcKey(credential.privateKey);
-  const keyDer = ec ? await exportPrivateKeyPkcs8(credential.privateKey) : await exportRsaPrivateKeyPkcs1(credential.privateKey);
-  let pem = pemEncode('CERTIFICATE', credential.certificate);
-  pem += pemEncode(ec ? 'PRIVATE KEY' : 'RSA PRIVATE KEY', keyDer);
-  keyDer.fill(0);
+export async function credentialToPem(credential: Credential, keyPem?: Promise<string>): Promise<string> {
+  const key = await (keyPem ?? privateKeyPem(credential.privateKey));
+  let pem = pemEncode('CERTIFICATE', credential.certificate) + key;
   for (const der of credential.chain) pem += pemEncode('CERTIFICATE', der);
+  return pem;
+}
+
+/** The private-key block of credentialToPem on its own. Throws BAD_INPUT if the key is not extractable. */
+export async function privateKeyPem(privateKey: CryptoKey): Promise<string> {
+  // EC keys as PKCS#8 `PRIVATE KEY`: grid tools refuse the SEC 1 `EC PRIVATE KEY` form.
+  const ec = isEcKey(privateKey);
+  const keyDer = ec ? await exportPrivateKeyPkcs8(privateKey) : await exportRsaPrivateKeyPkcs1(privateKey);
+  const pem = pemEncode(ec ? 'PRIVATE KEY' : 'RSA PRIVATE KEY', keyDer);
+  keyDer.fill(0);
   return pem;
 }

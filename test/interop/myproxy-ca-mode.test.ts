@@ -16,7 +16,7 @@ import { logonNoCredentials, logonWithCsr } from '../../shared/myproxy/logon-var
 import { credentialToPem } from '../../shared/pki/credential.js';
 import { generateRsaKeyPair } from '../../shared/pki/keys.js';
 import { pemCertificates, pemDecodeAll, pemEncode } from '../../shared/pki/pem.js';
-import { CA_SUBJECT, runNativeLogon, startMyProxyServer, type MyProxyServerFixture } from '../fixtures/myproxy-server.js';
+import { CA_SUBJECT, gridProxyInfo, runNativeLogon, startMyProxyServer, type MyProxyServerFixture } from '../fixtures/myproxy-server.js';
 import { certificateModulus, privateKeyModulus, x509Field, x509NotAfter } from '../fixtures/openssl-inspect.js';
 import { runProcess } from '../fixtures/process.js';
 
@@ -150,6 +150,17 @@ describe('CA mode with PAM (real myproxy-server)', () => {
     const credential = await logon({ ...base, username: fx.user.username, passphrase: fx.user.passphrase, lifetimeSeconds: 3600 });
     assert.equal(credential.isProxy, true);
     assert.ok(credential.subject.startsWith(fx.user.subject));
+  });
+
+  it('an EC key works for a stored (repository-mode) credential, written as PKCS#8 that grid-proxy-info reads', async () => {
+    const credential = await logon({ ...base, username: fx.user.username, passphrase: fx.user.passphrase, lifetimeSeconds: 3600, keyType: 'ec-p256' });
+    const file = path.join(work, 'alice-ec.pem');
+    writeFileSync(file, await credentialToPem(credential), { mode: 0o600 });
+    const labels = pemDecodeAll(readFileSync(file, 'utf8')).map((b) => b.label);
+    assert.deepEqual(labels.slice(0, 2), ['CERTIFICATE', 'PRIVATE KEY']);
+    const info = await gridProxyInfo(file, { X509_CERT_DIR: fx.trustDir });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /RFC 3820/);
   });
 
   it('stop() removes the PAM service file', async () => {

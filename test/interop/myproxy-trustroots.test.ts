@@ -12,6 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { connectTcp } from '../../cli/tcp-channel.js';
+import { bootstrapTrust } from '../../shared/myproxy/bootstrap.js';
+import { getTrustRoots } from '../../shared/myproxy/trustroots.js';
+import { pemCertificates } from '../../shared/pki/pem.js';
 import { runNativeLogon, startMyProxyServer, type MyProxyServerFixture } from '../fixtures/myproxy-server.js';
 import { certificateModulus, pemLabels, x509Field } from '../fixtures/openssl-inspect.js';
 import { runProcess } from '../fixtures/process.js';
@@ -253,10 +257,6 @@ describe('trust bootstrap against a TLS 1.2-only myproxy-server', () => {
   });
 
   it('captures the CA from a TLS 1.2 Certificate message, and GET_TRUSTROOTS then works verified', async () => {
-    const { bootstrapTrust } = await import('../../shared/myproxy/bootstrap.js');
-    const { getTrustRoots } = await import('../../shared/myproxy/trustroots.js');
-    const { connectTcp } = await import('../../cli/tcp-channel.js');
-    const { pemCertificates } = await import('../../shared/pki/pem.js');
     const openTransport = () => connectTcp({ host: fx.host, port: fx.port });
     const result = await bootstrapTrust({ openTransport, serverName: fx.serverName });
     assert.equal(result.serverSubject, '/CN=localhost');

@@ -90,6 +90,53 @@ describe('logon', () => {
     assert.deepEqual(steps, ['generating-key', 'connecting']);
   });
 
+  it('opens the transport while a key pair given as a promise is still being made', async () => {
+    let opened = false;
+    let resolveKey!: (pair: CryptoKeyPair) => void;
+    const pending = new Promise<CryptoKeyPair>((resolve) => (resolveKey = resolve));
+    const error = await errorOf(
+      logon(
+        base({
+          keyPair: pending,
+          openTransport: async () => {
+            opened = true;
+            throw new MyProxyWebError('TRANSPORT_CONNECT_FAILED', 'refused');
+          },
+        }),
+      ),
+    );
+    assert.equal(error.code, 'TRANSPORT_CONNECT_FAILED');
+    assert.equal(opened, true);
+    resolveKey(keyPair);
+  });
+
+  it('reports the earlier failure when a key pair promise also fails, with no unhandled rejection', async () => {
+    let unhandled = 0;
+    const onUnhandled = (): void => void unhandled++;
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const error = await errorOf(
+        logon(
+          base({
+            keyPair: Promise.reject(new Error('no key')),
+            openTransport: async () => {
+              throw new MyProxyWebError('TRANSPORT_CONNECT_FAILED', 'refused');
+            },
+          }),
+        ),
+      );
+      assert.equal(error.code, 'TRANSPORT_CONNECT_FAILED');
+      // An incomplete key pair from a promise fails only when the CSR is due; here the handshake fails first.
+      const channel = new ScriptedChannel([]);
+      const incomplete = await errorOf(logon(base({ keyPair: Promise.resolve({} as CryptoKeyPair), openTransport: async () => channel, handshakeTimeoutMs: 2000 })));
+      assert.match(incomplete.code, /^(TLS_|TRANSPORT_)/);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(unhandled, 0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('passes transport errors through and closes the transport on TLS failure', async () => {
     const refused = await errorOf(
       logon(

@@ -64,11 +64,11 @@ describe('getDelegation', () => {
     assert.equal(error.message, '"/O=x" not authorized by server\'s authorized_retrievers policy');
   });
 
-  it('reports RESPONSE=2 (renewal authorization) as not supported', async () => {
+  it('reports RESPONSE=2 (renewal authorization) without a renewal credential as needing -a', async () => {
     const authz = utf8Encode('VERSION=MYPROXYv2\nRESPONSE=2\nAUTHORIZATION_DATA=X509_certificate_SHA256:e4f4a2d7\n\0');
     const error = await codeOf(getDelegation(new ScriptedChannel([authz]), REQUEST, CSR));
-    assert.equal(error.code, 'MYPROXY_PROTOCOL_ERROR');
-    assert.match(error.message, /not supported/);
+    assert.equal(error.code, 'MYPROXY_AUTH_FAILED');
+    assert.match(error.message, /certificate authorization \(renewal\).*-a/);
   });
 
   it('throws an error sent instead of the chain as MYPROXY_REJECTED', async () => {
