@@ -20,10 +20,12 @@ export {
   LOGON_PROGRESS_EVENT,
   LOGON_START_EVENT,
   LOGON_SUCCESS_EVENT,
+  LOGON_TRUST_EVENT,
 } from './events.js';
 export type * from './events.js';
 export { DEFAULT_STRINGS, type MyProxyLogonStrings } from './strings.js';
 export { createMyProxyLogon, type MyProxyLogonClient, type MyProxyLogonConfig, type HeadlessLogonOptions } from './headless.js';
+export type { MyProxyManageSession, ManageOptions, ChangePassphraseOptions, CredentialInfo } from './manage.js';
 
 export const TAG_NAME = 'myproxy-logon';
 

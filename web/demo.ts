@@ -31,6 +31,7 @@ const describe: { [K in keyof MyProxyLogonEventMap]: (detail: MyProxyLogonEventM
     (d.pem === undefined ? 'pem=(not exportable)' : `pem=(${d.pem.length} characters, not shown)`),
   'myproxy-logon-error': (d) => `code=${d.code} message=${d.message}`,
   'myproxy-logon-cleared': (d) => `reason=${d.reason}`,
+  'myproxy-logon-trust': (d) => `subject=${d.subject} fingerprint=${d.fingerprint}`,
 };
 
 function listen<K extends keyof MyProxyLogonEventMap>(element: HTMLElement, type: K): void {

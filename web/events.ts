@@ -50,17 +50,28 @@ export interface MyProxyLogonClearedDetail {
   reason: MyProxyLogonClearedReason;
 }
 
+export interface MyProxyLogonTrustDetail {
+  /** Subject of the CA certificate the user chose to trust (OpenSSL oneline form). */
+  subject: string;
+  /** SHA-256 of its DER, `AB:CD:…` (as `openssl x509 -noout -fingerprint -sha256` prints it). */
+  fingerprint: string;
+  /** The certificate as PEM, for the page to keep if it wants (the element trusts it in memory only). */
+  pem: string;
+}
+
 export const LOGON_START_EVENT = 'myproxy-logon-start';
 export const LOGON_PROGRESS_EVENT = 'myproxy-logon-progress';
 export const LOGON_SUCCESS_EVENT = 'myproxy-logon-success';
 export const LOGON_ERROR_EVENT = 'myproxy-logon-error';
 export const LOGON_CLEARED_EVENT = 'myproxy-logon-cleared';
+export const LOGON_TRUST_EVENT = 'myproxy-logon-trust';
 
 export type MyProxyLogonStartEvent = CustomEvent<MyProxyLogonStartDetail>;
 export type MyProxyLogonProgressEvent = CustomEvent<MyProxyLogonProgressDetail>;
 export type MyProxyLogonSuccessEvent = CustomEvent<MyProxyLogonSuccessDetail>;
 export type MyProxyLogonErrorEvent = CustomEvent<MyProxyLogonErrorDetail>;
 export type MyProxyLogonClearedEvent = CustomEvent<MyProxyLogonClearedDetail>;
+export type MyProxyLogonTrustEvent = CustomEvent<MyProxyLogonTrustDetail>;
 
 export interface MyProxyLogonEventMap {
   'myproxy-logon-start': MyProxyLogonStartEvent;
@@ -68,6 +79,7 @@ export interface MyProxyLogonEventMap {
   'myproxy-logon-success': MyProxyLogonSuccessEvent;
   'myproxy-logon-error': MyProxyLogonErrorEvent;
   'myproxy-logon-cleared': MyProxyLogonClearedEvent;
+  'myproxy-logon-trust': MyProxyLogonTrustEvent;
 }
 
 /** A bubbling, composed CustomEvent of one of the element's types. */

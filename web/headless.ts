@@ -7,16 +7,20 @@
  * import { createMyProxyLogon, credentialToPem } from '/assets/myproxy-logon-headless.js';
  * const client = createMyProxyLogon({ bridge: 'wss://gw.example.org/myproxy', server: 'myproxy.example.org', trustRoots: '/ca.pem' });
  * const credential = await client.logon({ username, passphrase, lifetimeHours: 12, onProgress: (step) => show(step) });
+ * const stored = await client.manage(credential, { username }).list(); // INFO as the credential's owner
  * ```
  */
 import { MyProxyWebError, toMyProxyWebError, type ErrorCode } from '../shared/errors.js';
+import { bootstrapTrust, type BootstrapCa, type BootstrapResult } from '../shared/myproxy/bootstrap.js';
 import { logon as logonOverChannel, type LogonResult, type LogonStep } from '../shared/myproxy/client.js';
 import { KEY_TYPES, type KeyType } from '../shared/pki/keys.js';
 import { pemCertificates } from '../shared/pki/pem.js';
 import { connectWebSocket } from '../shared/transport/websocket.js';
+import { createManageSession, type ManageConnect, type ManageOptions, type MyProxyManageSession } from './manage.js';
 
 export { MyProxyWebError, toMyProxyWebError, KEY_TYPES };
-export type { ErrorCode, KeyType, LogonResult, LogonStep };
+export type { ErrorCode, KeyType, LogonResult, LogonStep, BootstrapCa, BootstrapResult };
+export type { ChangePassphraseOptions, CredentialInfo, InfoResult, ManageOptions, MyProxyManageSession } from './manage.js';
 export { credentialToPem } from '../shared/pki/credential.js';
 export { createPkcs12, type Pkcs12Options } from '../shared/pki/pkcs12.js';
 export { generateKeyPair } from '../shared/pki/keys.js';
@@ -33,6 +37,8 @@ export interface MyProxyLogonConfig {
   trustRoots: string | readonly Uint8Array[];
   /** Gateway token for a bridge run with --token-secret. */
   bridgeToken?: string;
+  /** DER CA certificates trusted in addition to `trustRoots` (e.g. accepted through `bootstrap()`). */
+  extraTrustRoots?: readonly Uint8Array[];
 }
 
 export interface HeadlessLogonOptions {
@@ -41,6 +47,8 @@ export interface HeadlessLogonOptions {
   passphrase: string;
   /** Default 12. */
   lifetimeHours?: number;
+  /** CRED_NAME of a named stored credential (myproxy-logon -k); default: the default credential. */
+  credentialName?: string;
   /** Key to generate when `keyPair` is absent; default 'rsa-2048'. CA-mode servers accept RSA only. */
   keyType?: KeyType;
   /** A key pair made beforehand (e.g. while the user typed). */
@@ -58,6 +66,17 @@ export interface MyProxyLogonClient {
   prepare(): void;
   /** Gets a credential; rejects with a MyProxyWebError (see docs/errors.md). */
   logon(options: HeadlessLogonOptions): Promise<LogonResult>;
+  /**
+   * INFO, change pass phrase and DESTROY for the user's stored credentials, authenticated with
+   * `credential` as TLS client certificate (one new connection per call; see web/manage.ts).
+   */
+  manage(credential: LogonResult, options: ManageOptions): MyProxyManageSession;
+  /**
+   * Trust on first use (myproxy-logon -b): connects once without validating the server's chain
+   * and returns the CA certificates it presents, with their SHA-256 fingerprints for a person to
+   * compare. Trust them by creating a client with `extraTrustRoots`.
+   */
+  bootstrap(options?: { signal?: AbortSignal }): Promise<BootstrapResult>;
 }
 
 const bad = (message: string) => new MyProxyWebError('BAD_INPUT', message);
@@ -82,6 +101,12 @@ export function createMyProxyLogon(config: MyProxyLogonConfig): MyProxyLogonClie
     }
     return roots;
   };
+  const openTransport = () => connectWebSocket(frozen.bridge, frozen.bridgeToken ? { token: frozen.bridgeToken } : {});
+  const anchors = async (): Promise<Uint8Array[]> => [...(await trustRoots()), ...(frozen.extraTrustRoots ?? [])];
+  const connect = async (): Promise<ManageConnect> => {
+    checkConfig(frozen);
+    return { openTransport, serverName: frozen.server, trustRoots: await anchors() };
+  };
   return {
     config: frozen,
     prepare() {
@@ -98,21 +123,29 @@ export function createMyProxyLogon(config: MyProxyLogonConfig): MyProxyLogonClie
         const hours = options.lifetimeHours ?? DEFAULT_LIFETIME_HOURS;
         if (!Number.isFinite(hours) || hours <= 0) throw bad('The lifetime must be a positive number of hours.');
         if (options.signal?.aborted) throw new MyProxyWebError('ABORTED', 'logon cancelled');
-        const anchors = await trustRoots();
-        const token = frozen.bridgeToken;
         return await logonOverChannel({
-          openTransport: () => connectWebSocket(frozen.bridge, token ? { token } : {}),
+          openTransport,
           serverName: frozen.server,
-          trustRoots: anchors,
+          trustRoots: await anchors(),
           username: options.username,
           passphrase: options.passphrase,
           lifetimeSeconds: Math.round(hours * 3600),
+          ...(options.credentialName ? { credentialName: options.credentialName } : {}),
           keyType: options.keyType ?? 'rsa-2048',
           extractableKey: options.extractable ?? true,
           ...(options.keyPair ? { keyPair: options.keyPair } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
+      } catch (caught) {
+        throw toMyProxyWebError(caught);
+      }
+    },
+    manage: (credential, options) => createManageSession(connect, credential, options),
+    async bootstrap(options = {}) {
+      try {
+        checkConfig(frozen);
+        return await bootstrapTrust({ openTransport, serverName: frozen.server, ...(options.signal ? { signal: options.signal } : {}) });
       } catch (caught) {
         throw toMyProxyWebError(caught);
       }

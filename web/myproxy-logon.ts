@@ -1,23 +1,23 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { MyProxyWebError, toMyProxyWebError } from '../shared/errors.js';
+import type { BootstrapCa } from '../shared/myproxy/bootstrap.js';
 import type { LogonResult, LogonStep } from '../shared/myproxy/client.js';
 import { credentialToPem } from '../shared/pki/credential.js';
 import { KEY_TYPES, type KeyType } from '../shared/pki/keys.js';
+import { BOOTSTRAP_CODES, BootstrapView, trustDetail } from './bootstrap-view.js';
 import { CredentialHolder } from './credential-holder.js';
-import { copyText, downloadBytes } from './download.js';
 import { logonEvent, type MyProxyLogonClearedReason, type MyProxyLogonErrorDetail } from './events.js';
-import { checkPkcs12Password, savePkcs12 } from './export.js';
+import { CREDENTIAL_FILENAME, ExportActions } from './export-view.js';
 import { createMyProxyLogon, DEFAULT_LIFETIME_HOURS, type MyProxyLogonClient } from './headless.js';
 import { checkLogonInputs, stepLabel } from './inputs.js';
 import { KeyPregenerator } from './key-pregen.js';
+import { ManageView } from './manage-view.js';
 import { logonStyles } from './styles.js';
 import { DEFAULT_STRINGS, type MyProxyLogonStrings } from './strings.js';
 import { renderLogon, type IssuedView, type LogonHandlers, type Phase } from './templates.js';
 
 export { DEFAULT_LIFETIME_HOURS };
-/** Default file name of the PEM download (the `filename` attribute); the PKCS#12 file ends in .p12 instead. */
-export const CREDENTIAL_FILENAME = 'credential.pem';
-export const CREDENTIAL_MEDIA_TYPE = 'application/x-pem-file';
+export { CREDENTIAL_FILENAME, CREDENTIAL_MEDIA_TYPE } from './export-view.js';
 export { PKCS12_MEDIA_TYPE, PKCS12_MIN_PASSWORD_LENGTH, pkcs12Name } from './export.js';
 
 /** What `logon()` may override; anything absent is taken from the attributes and the form. */
@@ -27,6 +27,8 @@ export interface MyProxyLogonOptions {
   passphrase?: string;
   lifetimeHours?: number;
   keyType?: KeyType;
+  /** CRED_NAME of a named stored credential; else the Credential name field's value. */
+  credentialName?: string;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface MyProxyLogonOptions {
  * @attr key-type - rsa-2048 (default), rsa-3072, rsa-4096 or ec-p256 (CA-mode servers refuse EC keys).
  * @attr export - "pem" (default): the credential can be downloaded and copied; "none": the private key is non-extractable and used in this page only.
  * @attr filename - Name of the PEM download (default credential.pem); the PKCS#12 download uses it with .p12.
+ * @attr credname - Initial value of the optional Credential name field (CRED_NAME, myproxy-logon -k).
+ * @attr allow-bootstrap - When the server's CA is not trusted, offer to trust the CA it presents after showing its SHA-256 fingerprint (in memory, this element only).
  *
  * @prop {string} bridgeToken - Short-lived gateway token when the bridge runs with --token-secret (sent as the `myproxy-token.<token>` subprotocol; never an attribute).
  * @prop {Partial<MyProxyLogonStrings>} strings - Replaces any visible text (see web/strings.ts).
@@ -58,6 +62,7 @@ export interface MyProxyLogonOptions {
  * @fires myproxy-logon-success - `detail: { pem?, subject, issuer, notBefore, notAfter, isProxy, credential }`.
  * @fires myproxy-logon-error - `detail: { code, message }` when getting a credential failed (code ABORTED after Cancel).
  * @fires myproxy-logon-cleared - `detail: { reason }` when the credential was wiped: forget, expired, replaced, disconnected.
+ * @fires myproxy-logon-trust - `detail: { subject, fingerprint, pem }` for each CA the user chose to trust (allow-bootstrap); the page may keep the PEM.
  *
  * @csspart form - The logon form.
  * @csspart field - Each label + input pair.
@@ -77,8 +82,13 @@ export interface MyProxyLogonOptions {
  * @csspart legend - Its legend.
  * @csspart field-error - Its validation message.
  * @csspart error - The alert shown when something failed.
+ * @csspart manage - The Manage section in the result box; its buttons: manage-button, manage-refresh-button, manage-change-button, manage-destroy-button, manage-change-submit, manage-confirm-button, manage-confirm-cancel.
+ * @csspart manage-panel - The expanded Manage panel, with manage-heading, manage-status (live), manage-actions and manage-error (the alert when an action failed).
+ * @csspart manage-list - The stored credentials: a manage-item each, with manage-details; `select` is the credential selector.
+ * @csspart manage-change-form - The change pass phrase form; manage-confirm is the destroy confirmation.
+ * @csspart bootstrap - The "Trust this server's CA?" offer (allow-bootstrap); also bootstrap-heading, bootstrap-status, bootstrap-list, bootstrap-ca, bootstrap-actions, bootstrap-trust-button, bootstrap-decline-button, bootstrap-error.
  *
- * @slot manage - Extension point: content shown in the result box (the Manage view will render here).
+ * @slot manage - Extension point: content shown in the result box after the Manage view.
  *
  * @cssprop --myproxy-logon-accent - Button, focus and progress colour.
  * @cssprop --myproxy-logon-accent-contrast - Text colour on accent-coloured buttons.
@@ -104,6 +114,8 @@ export class MyProxyLogonElement extends LitElement {
     keyType: { type: String, attribute: 'key-type' },
     export: { type: String },
     filename: { type: String },
+    credentialName: { type: String, attribute: 'credname' },
+    allowBootstrap: { type: Boolean, attribute: 'allow-bootstrap' },
     strings: { attribute: false },
     phase: { state: true },
     step: { state: true },
@@ -111,8 +123,6 @@ export class MyProxyLogonElement extends LitElement {
     issued: { state: true },
     failure: { state: true },
     now: { state: true },
-    pkcs12Open: { state: true },
-    pkcs12Error: { state: true },
   };
 
   static override styles = logonStyles;
@@ -127,6 +137,8 @@ export class MyProxyLogonElement extends LitElement {
   declare keyType: KeyType;
   declare export: 'pem' | 'none';
   declare filename: string;
+  declare credentialName: string;
+  declare allowBootstrap: boolean;
   declare strings: Partial<MyProxyLogonStrings>;
 
   declare protected phase: Phase;
@@ -135,8 +147,6 @@ export class MyProxyLogonElement extends LitElement {
   declare protected issued: IssuedView | undefined;
   declare protected failure: MyProxyLogonErrorDetail | undefined;
   declare protected now: number;
-  declare protected pkcs12Open: boolean;
-  declare protected pkcs12Error: string;
 
   /** The issued credential and its PEM, in memory only; never logged, never reflected. */
   #held = new CredentialHolder(
@@ -150,6 +160,16 @@ export class MyProxyLogonElement extends LitElement {
   #keys = new KeyPregenerator();
   #client: { key: string; client: MyProxyLogonClient } | undefined;
   #focusError = false;
+  /** CA certificates trusted through the bootstrap offer: this element, in memory only. */
+  #extraRoots: Uint8Array[] = [];
+  /** The client and user name that got the credential held (for the Manage view). */
+  #heldBy: { client: MyProxyLogonClient; username: string } | undefined;
+  #export = new ExportActions(this, () => this.#s, () => this.#held, (text) => (this.statusText = text));
+  #manage = new ManageView(this, () => this.#s, (signal) => {
+    const { credential } = this.#held;
+    return credential && this.#heldBy ? this.#heldBy.client.manage(credential, { username: this.#heldBy.username, signal }) : undefined;
+  });
+  #bootstrap = new BootstrapView(this, () => this.#s, () => this.server, (cas) => this.#trust(cas));
 
   constructor() {
     super();
@@ -162,6 +182,8 @@ export class MyProxyLogonElement extends LitElement {
     this.keyType = 'rsa-2048';
     this.export = 'pem';
     this.filename = CREDENTIAL_FILENAME;
+    this.credentialName = '';
+    this.allowBootstrap = false;
     this.strings = {};
     this.phase = 'idle';
     this.step = undefined;
@@ -169,8 +191,6 @@ export class MyProxyLogonElement extends LitElement {
     this.issued = undefined;
     this.failure = undefined;
     this.now = Date.now();
-    this.pkcs12Open = false;
-    this.pkcs12Error = '';
   }
 
   /** The credential held in memory (certificate, chain, CryptoKey), until Forget or expiry. */
@@ -214,18 +234,19 @@ export class MyProxyLogonElement extends LitElement {
   }
 
   protected override render(): TemplateResult {
-    const { phase, step, statusText, username, issued, failure, now, pkcs12Open, pkcs12Error } = this;
-    const view = { s: this.#s, phase, step, statusText, username, issued, failure, now, pkcs12Open, pkcs12Error };
-    return renderLogon(view, this.#handlers, this.renderManage());
+    const { phase, step, statusText, username, credentialName, issued, failure, now } = this;
+    const pkcs12 = { pkcs12Open: this.#export.open, pkcs12Error: this.#export.error };
+    const view = { s: this.#s, phase, step, statusText, username, credentialName, issued, failure, now, ...pkcs12 };
+    return renderLogon(view, this.#handlers, this.renderManage(), this.#bootstrap.render());
   }
 
   /**
-   * Extension point for the Manage view (INFO, change pass phrase, destroy, using
-   * `this.credential` as TLS client certificate): a subclass may return its template here;
-   * by default pages can place content in the `manage` slot.
+   * The Manage view (stored credentials via INFO, change pass phrase, destroy, with
+   * `this.credential` as TLS client certificate; web/manage-view.ts), then the `manage` slot.
+   * A subclass may return its own template here.
    */
   protected renderManage(): TemplateResult | typeof nothing {
-    return html`<slot name="manage"></slot>`;
+    return html`${this.#manage.render()}<slot name="manage"></slot>`;
   }
 
   #handlers: LogonHandlers = {
@@ -236,23 +257,9 @@ export class MyProxyLogonElement extends LitElement {
     },
     warm: () => this.#warm(),
     usernameInput: (event) => void (this.username = (event.target as HTMLInputElement).value),
+    credentialNameInput: (event) => void (this.credentialName = (event.target as HTMLInputElement).value),
     cancel: () => this.cancel(),
-    downloadPem: () => {
-      const pem = this.#held.pem;
-      if (pem !== undefined) downloadBytes(pem, this.filename || CREDENTIAL_FILENAME, CREDENTIAL_MEDIA_TYPE);
-    },
-    openPkcs12: () => {
-      this.pkcs12Open = !this.pkcs12Open;
-      this.pkcs12Error = '';
-      if (this.pkcs12Open) this.#focus('#pkcs12-password');
-    },
-    closePkcs12: () => {
-      this.pkcs12Open = false;
-      this.pkcs12Error = '';
-      this.#focus('[part~="pkcs12-button"]');
-    },
-    savePkcs12: (event) => void this.#savePkcs12(event),
-    copyPem: () => void this.#copyPem(),
+    ...this.#export.handlers,
     forget: () => this.forget(),
   };
 
@@ -264,10 +271,10 @@ export class MyProxyLogonElement extends LitElement {
   }
 
   #clientFor(): MyProxyLogonClient | undefined {
-    const key = JSON.stringify([this.bridge, this.bridgeToken, this.server, this.trustRoots]);
+    const key = JSON.stringify([this.bridge, this.bridgeToken, this.server, this.trustRoots, this.#extraRoots.length]);
     if (this.#client?.key !== key) {
       if (!this.bridge || !this.server || !this.trustRoots) return undefined;
-      const config = { bridge: this.bridge, server: this.server, trustRoots: this.trustRoots };
+      const config = { bridge: this.bridge, server: this.server, trustRoots: this.trustRoots, extraTrustRoots: [...this.#extraRoots] };
       this.#client = { key, client: createMyProxyLogon(this.bridgeToken ? { ...config, bridgeToken: this.bridgeToken } : config) };
     }
     return this.#client.client;
@@ -286,12 +293,15 @@ export class MyProxyLogonElement extends LitElement {
     const username = (options.username ?? usernameInput?.value ?? this.username).trim();
     const keyType = options.keyType ?? this.keyType;
     const lifetimeHours = Number(options.lifetimeHours ?? this.lifetime);
+    const crednameInput = this.renderRoot.querySelector<HTMLInputElement>('#credname');
+    const credentialName = (options.credentialName ?? crednameInput?.value ?? this.credentialName).trim();
 
     // 2. Forget any earlier outcome.
     this.#abort?.abort();
     const abort = new AbortController();
     this.#abort = abort;
     if (this.#held.credential) this.#wipe('replaced');
+    this.#bootstrap.clear();
     this.failure = undefined;
     this.phase = 'working';
     this.step = undefined;
@@ -308,6 +318,7 @@ export class MyProxyLogonElement extends LitElement {
         username,
         passphrase,
         lifetimeHours,
+        ...(credentialName ? { credentialName } : {}),
         keyPair,
         signal: abort.signal,
         onProgress: (step) => {
@@ -320,6 +331,7 @@ export class MyProxyLogonElement extends LitElement {
       const pem = extractable ? await credentialToPem(credential) : undefined;
       if (abort.signal.aborted) throw new MyProxyWebError('ABORTED', 'logon cancelled');
       this.#held.hold(credential, pem);
+      this.#heldBy = { client, username };
       this.now = Date.now();
       const { subject, issuer, notBefore, notAfter, isProxy } = credential;
       this.issued = { subject, issuer, notBefore, notAfter, isProxy, exportable: extractable };
@@ -339,6 +351,11 @@ export class MyProxyLogonElement extends LitElement {
         this.phase = 'error';
         this.statusText = this.#s.statusFailed;
         this.#focusError = true;
+        const client = this.#clientFor();
+        if (this.allowBootstrap && client && BOOTSTRAP_CODES.includes(error.code)) {
+          const again = { username, passphrase, lifetimeHours, keyType, credentialName };
+          void this.#bootstrap.offer(client, () => void this.logon(again).catch(() => undefined));
+        }
       }
       this.dispatchEvent(logonEvent('myproxy-logon-error', detail));
       throw error;
@@ -360,46 +377,21 @@ export class MyProxyLogonElement extends LitElement {
     this.#focus('#passphrase');
   }
 
+  /** Adds CAs the user chose to trust to this element's roots (in memory) and tells the page. */
+  #trust(cas: BootstrapCa[]): void {
+    this.#extraRoots.push(...cas.map((ca) => ca.der));
+    for (const ca of cas) this.dispatchEvent(logonEvent('myproxy-logon-trust', trustDetail(ca)));
+  }
+
   /** Drops every reference to the credential and the key; fires cleared if there was one. */
   #wipe(reason: MyProxyLogonClearedReason): void {
     const had = this.#held.clear();
+    this.#heldBy = undefined;
     this.issued = undefined;
-    this.pkcs12Open = false;
-    this.pkcs12Error = '';
+    this.#export.reset();
+    this.#manage.reset();
     if (this.phase === 'success') this.phase = 'idle';
     if (had) this.dispatchEvent(logonEvent('myproxy-logon-cleared', { reason }));
-  }
-
-  async #savePkcs12(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const s = this.#s;
-    const password = this.renderRoot.querySelector<HTMLInputElement>('#pkcs12-password');
-    const confirm = this.renderRoot.querySelector<HTMLInputElement>('#pkcs12-confirm');
-    const value = password?.value ?? '';
-    const again = confirm?.value ?? '';
-    const credential = this.#held.credential;
-    if (!credential) return;
-    this.pkcs12Error = checkPkcs12Password(value, again, s);
-    if (password) password.value = '';
-    if (confirm) confirm.value = '';
-    if (this.pkcs12Error) {
-      password?.focus();
-      return;
-    }
-    try {
-      await savePkcs12(credential, value, this.filename || CREDENTIAL_FILENAME);
-      this.pkcs12Open = false;
-      this.statusText = s.pkcs12Saved;
-      this.#focus('[part~="pkcs12-button"]');
-    } catch (caught) {
-      this.pkcs12Error = toMyProxyWebError(caught).message;
-    }
-  }
-
-  async #copyPem(): Promise<void> {
-    const pem = this.#held.pem;
-    if (pem === undefined) return;
-    this.statusText = (await copyText(pem)) ? this.#s.copied : this.#s.copyFailed;
   }
 }
 

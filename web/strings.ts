@@ -7,6 +7,7 @@
 export const DEFAULT_STRINGS = {
   usernameLabel: 'Username',
   passphraseLabel: 'Pass phrase',
+  credentialNameLabel: 'Credential name (optional)',
   submit: 'Get credential',
   cancel: 'Cancel',
   progressLabel: 'Progress',
@@ -59,6 +60,56 @@ export const DEFAULT_STRINGS = {
   enterPassphrase: 'Enter your pass phrase.',
   badLifetime: 'The lifetime attribute must be a positive number of hours.',
   badKeyType: 'The key-type attribute must be one of rsa-2048, rsa-3072, rsa-4096, ec-p256.',
+  manageOpen: 'Manage stored credentials',
+  manageHeading: 'Stored credentials',
+  manageRefresh: 'Refresh',
+  manageLoading: 'Loading the stored credentials…',
+  /** `{count}`: how many credentials the server listed. */
+  manageCount: '{count} stored credential(s).',
+  manageDefaultName: 'default',
+  manageDescription: 'Description',
+  manageOwner: 'Owner',
+  manageRetrievers: 'Retrievers',
+  manageKeyRetrievers: 'Key retrievers',
+  manageTrustedRetrievers: 'Trusted retrievers',
+  manageRenewers: 'Renewers',
+  manageLocked: 'Locked',
+  manageSelect: 'Credential',
+  manageChange: 'Change pass phrase…',
+  manageDestroy: 'Destroy…',
+  /** `{name}`: the credential's name (or manageDefaultName). */
+  manageChangeLegend: 'Change the pass phrase of {name}',
+  manageOldPassphrase: 'Current pass phrase',
+  manageNewPassphrase: 'New pass phrase',
+  manageRepeatPassphrase: 'Repeat new pass phrase',
+  manageChangeSubmit: 'Change pass phrase',
+  manageCancel: 'Cancel',
+  /** `{min}`: the minimum length. */
+  manageTooShort: 'The new pass phrase needs at least {min} characters.',
+  manageMismatch: 'The two new pass phrases differ.',
+  manageEnterOld: 'Enter the current pass phrase.',
+  manageChanging: 'Changing the pass phrase…',
+  /** `{name}` */
+  manageChanged: 'The pass phrase of {name} was changed.',
+  /** `{name}` */
+  manageConfirmText: '{name} will be removed from the server. This cannot be undone.',
+  /** `{name}` */
+  manageReallyDestroy: 'Really destroy {name}?',
+  manageDestroying: 'Destroying…',
+  /** `{name}` */
+  manageDestroyed: '{name} was destroyed.',
+  manageFailed: 'The server refused or could not be reached.',
+  bootstrapHeading: "Trust this server's CA?",
+  bootstrapLoading: "Fetching the CA certificates the server presents…",
+  /** `{server}`: the server attribute. */
+  bootstrapIntro:
+    '{server} presented a certificate from a CA this page does not trust. Compare each SHA-256 fingerprint with one your site published before you trust it; trusting applies to this page only, until it is reloaded.',
+  bootstrapSubject: 'CA',
+  bootstrapFingerprint: 'SHA-256 fingerprint',
+  bootstrapValidUntil: 'Valid until',
+  bootstrapTrust: 'Trust and continue',
+  bootstrapDecline: "Don't trust",
+  bootstrapFailed: "The server's CA certificates could not be fetched.",
 };
 
 export type MyProxyLogonStrings = typeof DEFAULT_STRINGS;

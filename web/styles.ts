@@ -182,4 +182,115 @@ export const logonStyles = css`
   code {
     font-family: var(--_mono);
   }
+
+  select {
+    font: inherit;
+    color: inherit;
+    background: var(--_background);
+    padding: 0.35rem 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  select:focus-visible,
+  .manage-error:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  button.danger {
+    background: var(--_error);
+    border-color: var(--_error);
+    color: var(--_background);
+  }
+  .manage {
+    margin-top: var(--_gap);
+  }
+  .manage-panel,
+  .manage-panel > form,
+  .manage-panel > .field,
+  .manage-panel > .actions,
+  .manage-confirm {
+    display: grid;
+    gap: var(--_gap);
+    margin-top: var(--_gap);
+  }
+  .manage-panel > .actions {
+    display: flex;
+  }
+  .manage-head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: space-between;
+    gap: 0.5rem;
+  }
+  .manage h3 {
+    font-size: 1em;
+    margin: 0;
+  }
+  .manage-panel .status {
+    margin: 0;
+  }
+  .manage-list,
+  .bootstrap-list {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: var(--_gap);
+  }
+  .manage-item,
+  .bootstrap-list li {
+    padding: 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  .manage-item h4 {
+    font-size: 1em;
+    margin: 0 0 0.4rem;
+  }
+  .manage-item dl,
+  .bootstrap dl {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 0.3rem 0.75rem;
+    margin: 0;
+  }
+  .manage-item dt,
+  .bootstrap dt {
+    font-weight: 600;
+  }
+  .manage-item dd,
+  .bootstrap dd {
+    margin: 0;
+    overflow-wrap: anywhere;
+  }
+  .manage-item code,
+  .bootstrap-list code:not(.fingerprint) {
+    color: var(--_muted);
+  }
+  .manage-confirm p {
+    margin: 0;
+  }
+  .bootstrap {
+    display: grid;
+    gap: var(--_gap);
+    margin-top: var(--_gap);
+    padding: var(--_gap);
+    border: 1px solid var(--_accent);
+    border-radius: var(--_radius);
+    background: var(--_background);
+  }
+  .bootstrap h2 {
+    font-size: 1.05em;
+    margin: 0;
+  }
+  .bootstrap p {
+    margin: 0;
+  }
+  .bootstrap .note:empty {
+    display: none;
+  }
+  .fingerprint {
+    overflow-wrap: anywhere;
+  }
 `;

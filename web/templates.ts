@@ -26,6 +26,7 @@ export interface LogonView {
   step: LogonStep | undefined;
   statusText: string;
   username: string;
+  credentialName: string;
   issued: IssuedView | undefined;
   failure: MyProxyLogonErrorDetail | undefined;
   now: number;
@@ -37,6 +38,7 @@ export interface LogonHandlers {
   submit(event: SubmitEvent): void;
   warm(): void;
   usernameInput(event: Event): void;
+  credentialNameInput(event: Event): void;
   cancel(): void;
   downloadPem(): void;
   openPkcs12(): void;
@@ -48,7 +50,10 @@ export interface LogonHandlers {
 
 const STEP_INDEX: Record<LogonStep, number> = { 'generating-key': 0, connecting: 1, handshake: 2, requesting: 3, done: 4 };
 
-export function renderLogon(view: LogonView, on: LogonHandlers, manage: TemplateResult | typeof nothing): TemplateResult {
+type Part = TemplateResult | typeof nothing;
+
+/** `manage`: shown in the result box; `afterError`: shown below the error (the bootstrap offer). */
+export function renderLogon(view: LogonView, on: LogonHandlers, manage: Part, afterError: Part = nothing): TemplateResult {
   const { s } = view;
   const working = view.phase === 'working';
   return html`
@@ -62,6 +67,11 @@ export function renderLogon(view: LogonView, on: LogonHandlers, manage: Template
         <label part="label" for="passphrase">${s.passphraseLabel}</label>
         <input part="input" id="passphrase" name="passphrase" type="password" autocomplete="current-password" required />
       </div>
+      <div part="field" class="field">
+        <label part="label" for="credname">${s.credentialNameLabel}</label>
+        <input part="input" id="credname" name="credname" autocomplete="off" autocapitalize="off" spellcheck="false"
+          .value=${live(view.credentialName)} @input=${on.credentialNameInput} />
+      </div>
       <div part="actions" class="actions">
         <button part="button submit-button" type="submit" ?disabled=${working}>${s.submit}</button>
         ${working ? html`<button part="button cancel-button" class="secondary" type="button" @click=${on.cancel}>${s.cancel}</button>` : nothing}
@@ -73,10 +83,11 @@ export function renderLogon(view: LogonView, on: LogonHandlers, manage: Template
     <p part="status" class="status" role="status" aria-live="polite">${view.statusText}</p>
     ${view.phase === 'success' && view.issued ? renderResult(view, view.issued, on, manage) : nothing}
     ${view.phase === 'error' && view.failure ? renderError(s, view.failure) : nothing}
+    ${afterError}
   `;
 }
 
-function renderTime(date: Date, className: string): TemplateResult {
+export function renderTime(date: Date, className: string): TemplateResult {
   const iso = date.toISOString();
   return html`<time datetime=${iso}>${date.toLocaleString()}</time> (<code class=${className}>${iso}</code>)`;
 }

@@ -1,22 +1,38 @@
 /**
  * Accessibility and Content-Security-Policy of <myproxy-logon>: axe-core finds no violation
- * in the idle, success (with the PKCS#12 form open) and error states, in light and dark; the
+ * in the idle, success (with the PKCS#12 form open), Manage (list, change pass phrase form,
+ * destroy confirmation), error and trust-bootstrap states, in light and dark; the
  * whole flow works with the keyboard alone and focus moves to errors; under the page's strict
  * CSP (no inline script or style, no eval) nothing is blocked.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { startDemoStack, type DemoStack } from '../fixtures/demo-stack.js';
 import { deepActiveElement, expectSuccess, openElement, outcome, submit } from './element-helpers.js';
 
 let stack: DemoStack;
+let scratch: string;
 
 test.beforeAll(async () => {
   stack = await startDemoStack();
+  // Another CA as the only trust root: the logon fails with CERT_UNTRUSTED and the bootstrap offer shows.
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'myproxy-web-a11y-'));
+  await promisify(execFile)('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-subj', '/CN=Some Other CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout', path.join(scratch, 'key.pem'), '-out', path.join(scratch, 'ca.pem'),
+  ]);
+  stack.setRoute('/other-ca.pem', { body: await readFile(path.join(scratch, 'ca.pem'), 'utf8'), contentType: 'application/x-pem-file' });
 });
 
 test.afterAll(async () => {
   await stack?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 async function expectNoAxeViolations(page: Page, state: string): Promise<void> {
@@ -26,7 +42,7 @@ async function expectNoAxeViolations(page: Page, state: string): Promise<void> {
 }
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  test(`axe: no violations when idle, on success and on error (${colorScheme})`, async ({ page }) => {
+  test(`axe: no violations when idle, on success, in Manage, on error and in the bootstrap offer (${colorScheme})`, async ({ page }) => {
     await page.emulateMedia({ colorScheme });
     await openElement(page, stack);
     await expectNoAxeViolations(page, 'idle');
@@ -40,10 +56,29 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await expect(page.locator('myproxy-logon [part="field-error"]')).not.toBeEmpty();
     await expectNoAxeViolations(page, 'success');
 
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Manage stored credentials' }).click();
+    await expect(page.locator('myproxy-logon [part~="manage-status"]')).toContainText('stored credential(s)');
+    await page.getByRole('button', { name: 'Change pass phrase…' }).click();
+    await page.getByLabel('Current pass phrase').fill('x');
+    await page.getByLabel('New pass phrase', { exact: true }).fill('ab');
+    await page.getByLabel('Repeat new pass phrase').fill('ab');
+    await page.getByRole('button', { name: 'Change pass phrase', exact: true }).click(); // too short: shows the field error
+    await expect(page.locator('myproxy-logon [part~="manage-change-form"] [part~="field-error"]')).not.toBeEmpty();
+    await expectNoAxeViolations(page, 'manage (change pass phrase)');
+    await page.getByRole('button', { name: 'Destroy…' }).click();
+    await expect(page.locator('myproxy-logon [part~="manage-confirm"]')).toBeVisible();
+    await expectNoAxeViolations(page, 'manage (destroy confirmation)');
+
     await openElement(page, stack);
     await submit(page, 'not the pass phrase');
     expect((await outcome(page)).type).toBe('error');
     await expectNoAxeViolations(page, 'error');
+
+    await openElement(page, stack, { 'trust-roots': '/other-ca.pem', 'allow-bootstrap': '' });
+    await submit(page, stack.passphrase);
+    await expect(page.locator('myproxy-logon [part~="bootstrap"] .fingerprint')).toHaveCount(1);
+    await expectNoAxeViolations(page, 'bootstrap offer');
   });
 }
 
@@ -64,6 +99,8 @@ test('keyboard only: type, Enter, then Download, Forget; focus moves to an error
   // Back to the pass phrase with Shift+Tab, the right one this time.
   await page.evaluate(() => (window.__events = []));
   await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  expect(await deepActiveElement(page)).toBe('input#credname[part=input]');
   await page.keyboard.press('Shift+Tab');
   expect(await deepActiveElement(page)).toBe('input#passphrase[part=input]');
   await page.keyboard.type(stack.passphrase);

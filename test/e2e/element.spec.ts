@@ -204,9 +204,9 @@ test('dist/custom-elements.json describes the element (attributes, events, parts
   const manifest = await (await request.get(`${stack.origin}/dist/custom-elements.json`)).json();
   const element = manifest.modules[0].declarations[0];
   expect(element.tagName).toBe('myproxy-logon');
-  expect(element.attributes.map((a: { name: string }) => a.name)).toEqual(['bridge', 'server', 'trust-roots', 'username', 'lifetime', 'key-type', 'export', 'filename']);
-  expect(element.events.map((e: { name: string }) => e.name)).toEqual(['myproxy-logon-start', 'myproxy-logon-progress', 'myproxy-logon-success', 'myproxy-logon-error', 'myproxy-logon-cleared']);
-  expect(element.cssParts.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['form', 'progress', 'status', 'result', 'countdown', 'error', 'pkcs12-form']));
+  expect(element.attributes.map((a: { name: string }) => a.name)).toEqual(['bridge', 'server', 'trust-roots', 'username', 'lifetime', 'key-type', 'export', 'filename', 'credname', 'allow-bootstrap']);
+  expect(element.events.map((e: { name: string }) => e.name)).toEqual(['myproxy-logon-start', 'myproxy-logon-progress', 'myproxy-logon-success', 'myproxy-logon-error', 'myproxy-logon-cleared', 'myproxy-logon-trust']);
+  expect(element.cssParts.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['form', 'progress', 'status', 'result', 'countdown', 'error', 'pkcs12-form', 'manage', 'bootstrap']));
   expect(element.members.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['strings', 'credential', 'logon', 'cancel', 'forget']));
   expect(element.slots.map((s: { name: string }) => s.name)).toEqual(['manage']);
 });
