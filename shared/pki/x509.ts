@@ -28,25 +28,6 @@ function parseUncached(der: Uint8Array): pkijs.Certificate {
   }
 }
 
-/** Short names OpenSSL prints in `X509_NAME_oneline` for common attribute types. */
-const SHORT_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.4': 'SN',
-  '2.5.4.5': 'serialNumber',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.9': 'street',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '2.5.4.12': 'title',
-  '2.5.4.42': 'GN',
-  '2.5.4.46': 'dnQualifier',
-  '1.2.840.113549.1.9.1': 'emailAddress',
-  '0.9.2342.19200300.100.1.1': 'UID',
-  '0.9.2342.19200300.100.1.25': 'DC',
-};
-
 /** The string value of one attribute, as OpenSSL shows it (the raw string for string types). */
 export function attributeValue(value: pkijs.AttributeTypeAndValue['value']): string {
   const block = value as { valueBlock?: { value?: unknown } };
@@ -55,10 +36,8 @@ export function attributeValue(value: pkijs.AttributeTypeAndValue['value']): str
   return value.toString();
 }
 
-/** OpenSSL "oneline" form of a name, e.g. `/O=Test/CN=localhost` (RDNs in encoded order). */
-export function formatDnOneline(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues.map((tv) => `/${SHORT_NAMES[tv.type] ?? tv.type}=${attributeValue(tv.value)}`).join('');
-}
+/** OpenSSL "oneline" form of a name (one implementation, in dn.ts). */
+export { formatDnOneline } from './dn.js';
 
 /** The values of every attribute of `oid` in a name, in order. */
 export function nameValues(name: pkijs.RelativeDistinguishedNames, oid: string): string[] {
