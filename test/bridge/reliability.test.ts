@@ -302,7 +302,10 @@ describe('reliability (spawned bridge)', { timeout: 240_000 }, () => {
       assert.ok(took >= 900 && took < 3_000, `black hole closed after ${took} ms`);
       const record = blackHoled.records().find((r) => r.event === 'tunnel_closed');
       await waitFor(() => blackHoled.records().some((r) => r.event === 'tunnel_closed'), 2_000, 'log');
-      assert.equal((record ?? blackHoled.records().find((r) => r.event === 'tunnel_closed'))?.reason, 'connect_timeout');
+      // Usually the connect deadline fires; on a loaded machine the kernel sometimes answers the
+      // retransmitted SYN with a reset instead. Either way the client got 4000 after the deadline.
+      const closed = record ?? blackHoled.records().find((r) => r.event === 'tunnel_closed');
+      assert.ok(['connect_timeout', 'target_unreachable'].includes(String(closed?.reason)), `black hole logged ${JSON.stringify(closed)}`);
       await blackHoled.stop();
       for (const s of fillers) s.destroy();
       await killPid(hole.pid!);
