@@ -20,6 +20,7 @@ import { promptPassPhrase, readPassPhraseFromStdin } from '../pass-phrase.js';
 import { describeServer, runAgainstServers, type ServerTarget } from '../server-session.js';
 import { resolveServers, type ServerAddress } from '../servers.js';
 import { loadCredentialFiles } from '../client-credential.js';
+import { usernameFromCredential } from '../dn-username.js';
 import { takeDefaultKeyPair } from '../key-prewarm.js';
 import { displayDirectory, installableTrustRoots, installTrustFiles, trustWriteTarget } from '../trust-install.js';
 
@@ -38,6 +39,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'trustroots', short: 'T', long: 'trustroots', help: 'Manage trust roots (install the server\'s trusted CAs)' },
   { name: 'bootstrap', short: 'b', long: 'bootstrap', help: 'Bootstrap trust in myproxy-server (shows the CA fingerprint; implies -T)' },
   { name: 'nopass', short: 'n', long: 'no_passphrase', help: "Don't prompt for passphrase" },
+  { name: 'dnuser', short: 'd', long: 'dn_as_username', help: 'Use the subject of the authorization credential (or default credential if -a not used) as the default username instead of $LOGNAME' },
   { name: 'authorization', short: 'a', long: 'authorization', value: 'path', help: 'Specify credential to renew (a proxy file; implies -n)' },
   { name: 'nocreds', short: 'N', long: 'no_credentials', help: "Authenticate only. Don't retrieve credentials." },
   { name: 'quiet', short: 'q', long: 'quiet', help: 'Only output on error' },
@@ -127,7 +129,9 @@ export async function runLogon(argv: readonly string[], context: CommandContext)
   if (operands.length > 0) throw new MyProxyWebError('BAD_INPUT', `unexpected argument "${operands[0]}"`);
   const env = context.env;
   const servers = resolveServers(stringOption(options, 'host'), stringOption(options, 'port'), env);
-  const username = stringOption(options, 'username') ?? env.LOGNAME ?? env.USER;
+  const username =
+    stringOption(options, 'username') ??
+    (options.has('dnuser') ? await usernameFromCredential(stringOption(options, 'authorization'), env) : (env.LOGNAME ?? env.USER));
   if (!username) throw new MyProxyWebError('BAD_INPUT', 'no username given: use -l username or set LOGNAME');
   const lifetimeHours = parseHours(stringOption(options, 'lifetime') ?? '12', '-t');
   const outPath = stringOption(options, 'out') ?? env.X509_USER_PROXY ?? `/tmp/x509up_u${os.userInfo().uid}`;

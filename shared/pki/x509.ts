@@ -4,6 +4,7 @@ import * as pkijs from 'pkijs';
 import { bytesEqual } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
 import { DerCache } from './der-cache.js';
+import { formatDnOneline } from './dn.js';
 
 /** Parsed certificates by content: one parse per certificate, however often it is looked at (der-cache.ts). */
 const parsed = new DerCache<pkijs.Certificate>(64);
@@ -37,7 +38,7 @@ export function attributeValue(value: pkijs.AttributeTypeAndValue['value']): str
 }
 
 /** OpenSSL "oneline" form of a name (one implementation, in dn.ts). */
-export { formatDnOneline } from './dn.js';
+export { formatDnOneline };
 
 /** The values of every attribute of `oid` in a name, in order. */
 export function nameValues(name: pkijs.RelativeDistinguishedNames, oid: string): string[] {
@@ -57,4 +58,19 @@ export function namesEqual(a: pkijs.RelativeDistinguishedNames, b: pkijs.Relativ
 export function ecCurveOid(certificate: pkijs.Certificate): string | undefined {
   const params: unknown = certificate.subjectPublicKeyInfo.algorithm.algorithmParams;
   return params instanceof asn1js.ObjectIdentifier ? params.getValue() : undefined;
+}
+
+/** RFC 3820 ProxyCertInfo. */
+const PROXY_CERT_INFO_OID = '1.3.6.1.5.5.7.1.14';
+
+/**
+ * The identity a chain speaks for: the subject (oneline) of its first certificate that is not
+ * an RFC 3820 proxy, as myproxy-logon -d uses it (the "base subject" of the GSI credential).
+ */
+export function baseIdentitySubject(chainDer: readonly Uint8Array[]): string {
+  for (const der of chainDer) {
+    const certificate = parseCertificate(der);
+    if (!findExtension(certificate, PROXY_CERT_INFO_OID)) return formatDnOneline(certificate.subject);
+  }
+  throw new MyProxyWebError('BAD_INPUT', 'the credential holds only proxy certificates, without the end-entity certificate they were made from');
 }

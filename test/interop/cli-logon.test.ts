@@ -115,6 +115,23 @@ describe('myproxy-web logon against the real myproxy-server', () => {
     assert.match(wrong.stderr, /\[CERT_NAME_MISMATCH\]/);
   });
 
+  it('-d takes the user name from the credential\'s identity DN, not from LOGNAME', async () => {
+    // A proxy of Alice's: its base identity is her end-entity subject.
+    const proxy = path.join(work, 'for-d.pem');
+    const first = await runCli([...baseArgs(), '-o', proxy], env, `${server.user.passphrase}\n`);
+    assert.equal(first.code, 0, first.stderr);
+    const out = path.join(work, 'by-d.pem');
+    const args = ['logon', '-s', 'localhost', '-p', String(server.port), '-d', '-S', '-o', out];
+    const result = await runCli(args, { ...env, X509_USER_PROXY: proxy, LOGNAME: 'somebody-else' }, 'whatever-phrase\n');
+    // No credential is stored under a DN, so the server's refusal names the user name we sent.
+    assert.equal(result.code, 1);
+    assert.ok(result.stderr.includes(`"${server.user.subject}"`), result.stderr);
+    assert.equal(existsSync(out), false);
+    // -l still wins over -d.
+    const explicit = await runCli([...args, '-l', server.user.username], { ...env, X509_USER_PROXY: proxy }, `${server.user.passphrase}\n`);
+    assert.equal(explicit.code, 0, explicit.stderr);
+  });
+
   describe('bad input ends in one clear error, bounded in time, with no partial output', () => {
     const expectFailure = async (args: string[], extraEnv: NodeJS.ProcessEnv, stdin: string, code: string) => {
       const out = path.join(work, `fail-${code}.pem`);
