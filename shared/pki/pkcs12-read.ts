@@ -4,12 +4,15 @@
  * key bag and for the encrypted certificate bag) or unencrypted bags. The legacy
  * pbeWithSHAAnd3-KeyTripleDES-CBC / RC2 profiles need ciphers WebCrypto does not have: they are
  * refused with a hint (`openssl pkcs12 ... -legacy` files can be converted without it).
- * The MAC is not checked: a wrong password fails the PBES2 decryption instead.
+ * The MAC (RFC 7292 §4, HMAC keyed by the Appendix B KDF) is checked before anything is
+ * decrypted: a wrong password or an altered file is refused as such.
  */
 import * as asn1js from 'asn1js';
 import { utf8Encode } from '../bytes/bytes.js';
 import { MyProxyWebError } from '../errors.js';
+import { bytesEqual } from '../bytes/bytes.js';
 import { decryptPrivateKeyInfo, parsePbes2Parameters, pbes2Decrypt } from './encrypted-key.js';
+import { bmpPassword, pkcs12Kdf, type Pkcs12KdfHash } from './pkcs12.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -20,6 +23,38 @@ const OID = {
   x509Certificate: '1.2.840.113549.1.9.22.1',
   pbes2: '1.2.840.113549.1.5.13',
 } as const;
+
+/** MAC digest algorithms (RFC 7292 §4 MacData.mac.digestAlgorithm) and their WebCrypto names. */
+const MAC_HASHES: Readonly<Record<string, Pkcs12KdfHash>> = {
+  '1.3.14.3.2.26': 'SHA-1',
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
+
+/** Largest MAC iteration count accepted (OpenSSL writes 2048; bounds the work a hostile file can cause). */
+const MAX_MAC_ITERATIONS = 10_000_000;
+
+/** RFC 7292 §4: MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 }. */
+async function checkMac(macData: asn1js.AsnType, authenticatedSafe: Uint8Array, password: string): Promise<void> {
+  const [digestInfo, salt, iterationsValue] = seq(macData, 'MacData');
+  const [digestAlgorithm, digest] = seq(digestInfo, 'MacData.mac');
+  const hash = MAC_HASHES[oidOf(seq(digestAlgorithm, 'MAC digest algorithm')[0])];
+  if (!hash) bad('the integrity MAC uses an unsupported digest');
+  let iterations = 1;
+  if (iterationsValue !== undefined) {
+    if (!(iterationsValue instanceof asn1js.Integer)) bad('MacData.iterations is not an INTEGER');
+    iterations = iterationsValue.valueBlock.valueDec;
+  }
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_MAC_ITERATIONS) bad('MacData.iterations is out of range');
+  const expected = octets(digest, 'MAC value');
+  const size = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[hash];
+  const key = await pkcs12Kdf(3, bmpPassword(password), octets(salt, 'MAC salt'), iterations, size, hash);
+  const hmac = await globalThis.crypto.subtle.importKey('raw', key.slice().buffer as ArrayBuffer, { name: 'HMAC', hash }, false, ['sign']);
+  key.fill(0);
+  const actual = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', hmac, authenticatedSafe.slice().buffer as ArrayBuffer));
+  if (!bytesEqual(actual, expected)) bad('the integrity check failed: wrong password, or the file was altered');
+}
 
 export interface Pkcs12Contents {
   /** DER certificates in file order (the key's certificate is moved first by the caller if needed). */
@@ -90,11 +125,14 @@ async function decryptEncryptedData(content: asn1js.AsnType, password: string): 
 }
 
 export async function readPkcs12(file: Uint8Array, password: string): Promise<Pkcs12Contents> {
-  const [version, authSafe] = seq(der(file, 'the file'), 'PFX');
+  const [version, authSafe, macData] = seq(der(file, 'the file'), 'PFX');
   if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 3) bad('unsupported PFX version');
   const [authType, authContent] = seq(authSafe, 'authSafe');
   if (oidOf(authType) !== OID.data) bad('public-key integrity mode is not supported');
-  const safes = seq(der(octets(explicit0(authContent, 'authSafe'), 'authSafe'), 'AuthenticatedSafe'), 'AuthenticatedSafe');
+  const authenticatedSafe = octets(explicit0(authContent, 'authSafe'), 'authSafe');
+  // Integrity first (RFC 7292 §5.1): nothing is decrypted from a file whose MAC does not verify.
+  if (macData !== undefined) await checkMac(macData, authenticatedSafe, password);
+  const safes = seq(der(authenticatedSafe, 'AuthenticatedSafe'), 'AuthenticatedSafe');
   const certificates: Uint8Array[] = [];
   let privateKeyInfo: Uint8Array | undefined;
   for (const safe of safes) {

@@ -79,13 +79,16 @@ export function bmpPassword(password: string): Uint8Array {
   return out;
 }
 
+/** Output (u) and block (v) sizes of the hashes the PKCS#12 KDF may use (RFC 7292 Appendix B.2). */
+const KDF_SIZES = { 'SHA-1': [20, 64], 'SHA-256': [32, 64], 'SHA-384': [48, 128], 'SHA-512': [64, 128] } as const;
+export type Pkcs12KdfHash = keyof typeof KDF_SIZES;
+
 /**
- * RFC 7292 Appendix B.2 key derivation with SHA-256 (u = 32, v = 64 bytes). `id` 1 derives
+ * RFC 7292 Appendix B.2 key derivation (SHA-256 unless `hash` says otherwise). `id` 1 derives
  * encryption keys, 2 IVs, 3 MAC keys; only 3 is used here.
  */
-export async function pkcs12Kdf(id: 1 | 2 | 3, password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Promise<Uint8Array> {
-  const u = 32;
-  const v = 64;
+export async function pkcs12Kdf(id: 1 | 2 | 3, password: Uint8Array, salt: Uint8Array, iterations: number, length: number, hash: Pkcs12KdfHash = 'SHA-256'): Promise<Uint8Array> {
+  const [u, v] = KDF_SIZES[hash];
   const fill = (source: Uint8Array): Uint8Array => {
     const out = new Uint8Array(v * Math.ceil(source.length / v));
     for (let i = 0; i < out.length; i++) out[i] = source[i % source.length]!;
@@ -96,7 +99,7 @@ export async function pkcs12Kdf(id: 1 | 2 | 3, password: Uint8Array, salt: Uint8
   const result = new Uint8Array(Math.ceil(length / u) * u);
   for (let block = 0; block * u < length; block++) {
     let A = concatBytes(D, I);
-    for (let r = 0; r < iterations; r++) A = new Uint8Array(await subtle().digest('SHA-256', buf(A)));
+    for (let r = 0; r < iterations; r++) A = new Uint8Array(await subtle().digest(hash, buf(A)));
     result.set(A, block * u);
     // I_j = (I_j + B + 1) mod 2^(8v) for each v-byte block of I, B = A repeated to v bytes.
     const B = fill(A).subarray(0, v);
