@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { MyProxyWebError } from '../shared/errors.js';
 import type { ByteChannel } from '../shared/transport/channel.js';
+import { ReadQueue } from '../shared/transport/read-queue.js';
 
 export interface TcpConnectOptions {
   host: string;
@@ -35,61 +36,29 @@ export function connectTcp(options: TcpConnectOptions): Promise<ByteChannel> {
 }
 
 class TcpChannel implements ByteChannel {
-  private readonly queue: Uint8Array[] = [];
-  private queuedBytes = 0;
-  private ended = false;
-  private failure: MyProxyWebError | undefined;
-  private waiter: { resolve: (chunk: Uint8Array | null) => void; reject: (error: Error) => void } | undefined;
+  private readonly incoming = new ReadQueue('TCP');
 
   constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => this.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket.on('end', () => this.finish());
-    socket.on('close', () => this.finish());
-    socket.on('error', (error) => {
-      this.failure ??= new MyProxyWebError('TRANSPORT_CLOSED', `connection failed: ${error.message}`, { cause: error });
-      this.finish();
+    socket.on('data', (chunk: Buffer) => {
+      this.incoming.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      if (this.incoming.queuedBytes > MAX_QUEUED_BYTES) socket.pause();
     });
-  }
-
-  private push(chunk: Uint8Array): void {
-    if (this.waiter) {
-      const { resolve } = this.waiter;
-      this.waiter = undefined;
-      resolve(chunk);
-      return;
-    }
-    this.queue.push(chunk);
-    this.queuedBytes += chunk.length;
-    if (this.queuedBytes > MAX_QUEUED_BYTES) this.socket.pause();
-  }
-
-  private finish(): void {
-    this.ended = true;
-    if (!this.waiter) return;
-    const { resolve, reject } = this.waiter;
-    this.waiter = undefined;
-    if (this.failure) reject(this.failure);
-    else resolve(null);
+    socket.on('end', () => this.incoming.end());
+    socket.on('close', () => this.incoming.end());
+    socket.on('error', (error) => {
+      this.incoming.end(new MyProxyWebError('TRANSPORT_CLOSED', `connection failed: ${error.message}`, { cause: error }));
+    });
   }
 
   read(): Promise<Uint8Array | null> {
-    const chunk = this.queue.shift();
-    if (chunk) {
-      this.queuedBytes -= chunk.length;
-      if (this.queuedBytes <= MAX_QUEUED_BYTES) this.socket.resume();
-      return Promise.resolve(chunk);
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.resolve(null);
-    if (this.waiter) return Promise.reject(new MyProxyWebError('INTERNAL', 'concurrent read on a TCP channel'));
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
+    const next = this.incoming.read();
+    if (this.socket.isPaused() && this.incoming.queuedBytes <= MAX_QUEUED_BYTES) this.socket.resume();
+    return next;
   }
 
   write(data: Uint8Array): Promise<void> {
-    if (this.ended || this.socket.destroyed) {
-      return Promise.reject(this.failure ?? new MyProxyWebError('TRANSPORT_CLOSED', 'write after the connection closed'));
+    if (this.incoming.isEnded || this.socket.destroyed) {
+      return Promise.reject(this.incoming.error ?? new MyProxyWebError('TRANSPORT_CLOSED', 'write after the connection closed'));
     }
     return new Promise((resolve, reject) => {
       this.socket.write(data, (error) => {
@@ -101,6 +70,6 @@ class TcpChannel implements ByteChannel {
 
   close(): void {
     this.socket.destroy();
-    this.finish();
+    this.incoming.end();
   }
 }

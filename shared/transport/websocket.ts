@@ -9,6 +9,7 @@
 import { MyProxyWebError } from '../errors.js';
 import { TUNNEL_CLOSE, TUNNEL_SUBPROTOCOL, describeTunnelClose, tunnelSubprotocols } from '../tunnel.js';
 import type { ByteChannel } from './channel.js';
+import { ReadQueue } from './read-queue.js';
 
 export interface WebSocketConnectOptions {
   /** How long opening the WebSocket may take (default 10 s). */
@@ -80,14 +81,10 @@ export function connectWebSocket(url: string, { connectTimeoutMs = 10_000, token
   });
 }
 
-type Waiter = { resolve: (chunk: Uint8Array | null) => void; reject: (error: Error) => void };
-
 class WebSocketChannel implements ByteChannel {
-  private readonly queue: Uint8Array[] = [];
-  private ended = false;
+  // Unbounded on purpose: a WebSocket cannot be paused, and the bridge bounds what it sends.
+  private readonly incoming = new ReadQueue('WebSocket');
   private closedLocally = false;
-  private failure: MyProxyWebError | undefined;
-  private waiter: Waiter | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -95,81 +92,49 @@ class WebSocketChannel implements ByteChannel {
   ) {
     ws.onmessage = (event: MessageEvent) => {
       if (event.data instanceof ArrayBuffer) {
-        if (event.data.byteLength > 0) this.push(new Uint8Array(event.data));
+        if (event.data.byteLength > 0) this.incoming.push(new Uint8Array(event.data));
         return;
       }
       // The tunnel carries binary frames only; a text frame means something else answered.
-      this.fail(new MyProxyWebError('TRANSPORT_CLOSED', `the bridge at ${url} sent a text frame; expected binary data only`));
+      this.incoming.end(new MyProxyWebError('TRANSPORT_CLOSED', `the bridge at ${url} sent a text frame; expected binary data only`));
       ws.close(TUNNEL_CLOSE.UNSUPPORTED_DATA);
     };
     ws.onerror = null; // Always followed by a close event, which carries the code.
     ws.onclose = (event: CloseEvent) => {
       if (this.closedLocally) return;
-      if (event.code !== TUNNEL_CLOSE.NORMAL) {
-        const reason = event.reason ? `: ${event.reason}` : '';
-        this.fail(new MyProxyWebError('TRANSPORT_CLOSED', `tunnel closed (${event.code}): ${describeTunnelClose(event.code)}${reason}`));
+      if (event.code === TUNNEL_CLOSE.NORMAL) {
+        this.incoming.end();
+        return;
       }
-      this.finish();
+      const reason = event.reason ? `: ${event.reason}` : '';
+      this.incoming.end(new MyProxyWebError('TRANSPORT_CLOSED', `tunnel closed (${event.code}): ${describeTunnelClose(event.code)}${reason}`));
     };
   }
 
-  private push(chunk: Uint8Array): void {
-    if (this.ended) return;
-    if (this.waiter) {
-      const { resolve } = this.waiter;
-      this.waiter = undefined;
-      resolve(chunk);
-      return;
-    }
-    // Unbounded on purpose: a WebSocket cannot be paused, and the bridge bounds what it sends.
-    this.queue.push(chunk);
-  }
-
-  private fail(error: MyProxyWebError): void {
-    this.failure ??= error;
-    this.finish();
-  }
-
-  private finish(): void {
-    this.ended = true;
-    if (!this.waiter) return;
-    const { resolve, reject } = this.waiter;
-    this.waiter = undefined;
-    if (this.failure) reject(this.failure);
-    else resolve(null);
-  }
-
+  /** Data received before a close is delivered first, then the close. */
   read(): Promise<Uint8Array | null> {
-    // Data received before a close is delivered first, then the close.
-    const chunk = this.queue.shift();
-    if (chunk) return Promise.resolve(chunk);
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.resolve(null);
-    if (this.waiter) return Promise.reject(new MyProxyWebError('INTERNAL', 'concurrent read on a WebSocket channel'));
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
+    return this.incoming.read();
   }
 
   async write(data: Uint8Array): Promise<void> {
-    if (this.ended || this.ws.readyState !== WebSocket.OPEN) {
-      throw this.failure ?? new MyProxyWebError('TRANSPORT_CLOSED', `write after the tunnel to ${this.url} closed`);
+    if (this.incoming.isEnded || this.ws.readyState !== WebSocket.OPEN) {
+      throw this.incoming.error ?? new MyProxyWebError('TRANSPORT_CLOSED', `write after the tunnel to ${this.url} closed`);
     }
     this.ws.send(data);
     // WebSocket has no drain event: poll until the browser has handed most bytes to the network.
     while (this.ws.bufferedAmount > WEBSOCKET_HIGH_WATER_BYTES) {
-      if (this.ended) throw this.failure ?? new MyProxyWebError('TRANSPORT_CLOSED', `the tunnel to ${this.url} closed while sending`);
+      if (this.incoming.isEnded) throw this.incoming.error ?? new MyProxyWebError('TRANSPORT_CLOSED', `the tunnel to ${this.url} closed while sending`);
       await new Promise((resolve) => setTimeout(resolve, BACKPRESSURE_POLL_MS));
     }
   }
 
   close(): void {
-    if (this.ended) return;
+    if (this.incoming.isEnded) return;
     this.closedLocally = true;
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
       this.ws.close(TUNNEL_CLOSE.NORMAL);
     }
     // Pending reads resolve with null, even though the close handshake is not finished yet.
-    this.finish();
+    this.incoming.end();
   }
 }
