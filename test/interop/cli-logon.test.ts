@@ -3,44 +3,14 @@
  * myproxy-logon and grid-proxy-info as oracles (issue: end-to-end slice).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runMyProxyWeb } from '../fixtures/cli.js';
 import { freePort } from '../fixtures/free-port.js';
 import { gridProxyInfo, runNativeLogon, startMyProxyServer, type MyProxyServerFixture } from '../fixtures/myproxy-server.js';
 import { certificateModulus, pemLabels, privateKeyModulus, x509Field } from '../fixtures/openssl-inspect.js';
-
-const BIN = path.resolve('bin/myproxy-web.js');
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin: string, timeoutMs = 60_000): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`myproxy-web ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr, elapsedMs: Date.now() - started });
-    });
-    child.stdin.end(stdin);
-  });
-}
 
 describe('myproxy-web logon against the real myproxy-server', () => {
   let server: MyProxyServerFixture;
@@ -63,7 +33,7 @@ describe('myproxy-web logon against the real myproxy-server', () => {
   it('writes the same structure as native myproxy-logon, accepted by grid-proxy-info', async () => {
     const ours = path.join(work, 'ours.pem');
     const native = path.join(work, 'native.pem');
-    const result = await runCli([...baseArgs(), '-t', '2', '-o', ours], env, `${server.user.passphrase}\n`);
+    const result = await runMyProxyWeb([...baseArgs(), '-t', '2', '-o', ours], env, `${server.user.passphrase}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`A credential has been received for user ${server.user.username} in ${ours}\\.`));
 
@@ -91,7 +61,7 @@ describe('myproxy-web logon against the real myproxy-server', () => {
   });
 
   it('writes to stdout with -o -', async () => {
-    const result = await runCli([...baseArgs(), '-o', '-'], env, `${server.user.passphrase}\n`);
+    const result = await runMyProxyWeb([...baseArgs(), '-o', '-'], env, `${server.user.passphrase}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(pemLabels(result.stdout).slice(0, 2), ['CERTIFICATE', 'RSA PRIVATE KEY']);
     assert.doesNotMatch(result.stdout, /A credential has been received/);
@@ -99,7 +69,7 @@ describe('myproxy-web logon against the real myproxy-server', () => {
 
   it('takes the server and output path from the environment', async () => {
     const out = path.join(work, 'env.pem');
-    const result = await runCli(['logon', '-l', server.user.username, '-S'],
+    const result = await runMyProxyWeb(['logon', '-l', server.user.username, '-S'],
       { ...env, MYPROXY_SERVER: 'localhost', MYPROXY_SERVER_PORT: String(server.port), X509_USER_PROXY: out }, `${server.user.passphrase}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(statSync(out).mode & 0o777, 0o600);
@@ -108,9 +78,9 @@ describe('myproxy-web logon against the real myproxy-server', () => {
   it('accepts a server by exact DN with MYPROXY_SERVER_DN, as myproxy-logon does', async () => {
     const out = path.join(work, 'by-dn.pem');
     const args = ['logon', '-s', '127.0.0.1', '-p', String(server.port), '-l', server.user.username, '-S', '-o', out];
-    const result = await runCli(args, { ...env, MYPROXY_SERVER_DN: '/CN=localhost' }, `${server.user.passphrase}\n`);
+    const result = await runMyProxyWeb(args, { ...env, MYPROXY_SERVER_DN: '/CN=localhost' }, `${server.user.passphrase}\n`);
     assert.equal(result.code, 0, result.stderr);
-    const wrong = await runCli(args, { ...env, MYPROXY_SERVER_DN: '/CN=otherhost' }, `${server.user.passphrase}\n`);
+    const wrong = await runMyProxyWeb(args, { ...env, MYPROXY_SERVER_DN: '/CN=otherhost' }, `${server.user.passphrase}\n`);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /\[CERT_NAME_MISMATCH\]/);
   });
@@ -118,24 +88,24 @@ describe('myproxy-web logon against the real myproxy-server', () => {
   it('-d takes the user name from the credential\'s identity DN, not from LOGNAME', async () => {
     // A proxy of Alice's: its base identity is her end-entity subject.
     const proxy = path.join(work, 'for-d.pem');
-    const first = await runCli([...baseArgs(), '-o', proxy], env, `${server.user.passphrase}\n`);
+    const first = await runMyProxyWeb([...baseArgs(), '-o', proxy], env, `${server.user.passphrase}\n`);
     assert.equal(first.code, 0, first.stderr);
     const out = path.join(work, 'by-d.pem');
     const args = ['logon', '-s', 'localhost', '-p', String(server.port), '-d', '-S', '-o', out];
-    const result = await runCli(args, { ...env, X509_USER_PROXY: proxy, LOGNAME: 'somebody-else' }, 'whatever-phrase\n');
+    const result = await runMyProxyWeb(args, { ...env, X509_USER_PROXY: proxy, LOGNAME: 'somebody-else' }, 'whatever-phrase\n');
     // No credential is stored under a DN, so the server's refusal names the user name we sent.
     assert.equal(result.code, 1);
     assert.ok(result.stderr.includes(`"${server.user.subject}"`), result.stderr);
     assert.equal(existsSync(out), false);
     // -l still wins over -d.
-    const explicit = await runCli([...args, '-l', server.user.username], { ...env, X509_USER_PROXY: proxy }, `${server.user.passphrase}\n`);
+    const explicit = await runMyProxyWeb([...args, '-l', server.user.username], { ...env, X509_USER_PROXY: proxy }, `${server.user.passphrase}\n`);
     assert.equal(explicit.code, 0, explicit.stderr);
   });
 
   describe('bad input ends in one clear error, bounded in time, with no partial output', () => {
     const expectFailure = async (args: string[], extraEnv: NodeJS.ProcessEnv, stdin: string, code: string) => {
       const out = path.join(work, `fail-${code}.pem`);
-      const result = await runCli([...args, '-o', out], { ...env, ...extraEnv }, stdin);
+      const result = await runMyProxyWeb([...args, '-o', out], { ...env, ...extraEnv }, stdin);
       assert.equal(result.code, 1, `exit status for ${code}: ${result.stderr}`);
       assert.match(result.stderr, new RegExp(`\\[${code}\\]`), result.stderr);
       assert.equal(existsSync(out), false, 'no output file is left behind');
@@ -170,7 +140,7 @@ describe('myproxy-web logon against the real myproxy-server', () => {
     it('an existing credential file survives a failed logon unchanged', async () => {
       const out = path.join(work, 'keep.pem');
       writeFileSync(out, 'previous credential\n', { mode: 0o600 });
-      const result = await runCli([...baseArgs(), '-o', out], env, 'not-the-pass-phrase\n');
+      const result = await runMyProxyWeb([...baseArgs(), '-o', out], env, 'not-the-pass-phrase\n');
       assert.equal(result.code, 1);
       assert.equal(readFileSync(out, 'utf8'), 'previous credential\n');
     });

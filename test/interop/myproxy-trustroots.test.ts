@@ -6,12 +6,11 @@
  * The command runs from source (cli/run.ts through tsx), so no build is needed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runMyProxyWeb } from '../fixtures/cli.js';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { connectTcp } from '../../cli/tcp-channel.js';
 import { bootstrapTrust } from '../../shared/myproxy/bootstrap.js';
 import { getTrustRoots } from '../../shared/myproxy/trustroots.js';
@@ -20,34 +19,7 @@ import { runNativeLogon, startMyProxyServer, type MyProxyServerFixture } from '.
 import { certificateModulus, pemLabels, x509Field } from '../fixtures/openssl-inspect.js';
 import { runProcess } from '../fixtures/process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const INSTALL_LOG = 'myproxy-install-log';
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = '', timeoutMs = 90_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/run.ts'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`myproxy-web ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
 
 /** The files of a trust directory, name → contents, without the install log (it holds times and paths). */
 function trustFiles(directory: string): Map<string, string> {
@@ -89,7 +61,7 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
     cpSync(path.join(fx.trustDir, `${caHash}.0`), path.join(ours, `${caHash}.0`));
     cpSync(path.join(fx.trustDir, `${caHash}.signing_policy`), path.join(ours, `${caHash}.signing_policy`));
     cpSync(ours, native, { recursive: true });
-    const result = await runCli(['get-trustroots', ...server()], { ...env, X509_CERT_DIR: ours });
+    const result = await runMyProxyWeb(['get-trustroots', ...server()], { ...env, X509_CERT_DIR: ours });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `Trust roots have been installed in ${ours}/.\n`);
     const oracle = await nativeTool('myproxy-get-trustroots', server(), native);
@@ -104,11 +76,11 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
   });
 
   it('get-trustroots -q prints nothing; --json describes what was installed', async () => {
-    const quiet = await runCli(['get-trustroots', ...server(), '-q'], { ...env, X509_CERT_DIR: freshCopyOfCa() });
+    const quiet = await runMyProxyWeb(['get-trustroots', ...server(), '-q'], { ...env, X509_CERT_DIR: freshCopyOfCa() });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.stdout, '');
     const directory = freshCopyOfCa();
-    const json = await runCli(['get-trustroots', ...server(), '--json'], { ...env, X509_CERT_DIR: directory });
+    const json = await runMyProxyWeb(['get-trustroots', ...server(), '--json'], { ...env, X509_CERT_DIR: directory });
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { directory: string; files: string[]; skipped: unknown[] };
     assert.equal(parsed.directory, directory);
@@ -124,7 +96,7 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
 
   it('an untrusted server CA fails without -b, with the native hint, and writes nothing', async () => {
     const empty = freshDir(true);
-    const result = await runCli(['get-trustroots', ...server()], { ...env, X509_CERT_DIR: empty });
+    const result = await runMyProxyWeb(['get-trustroots', ...server()], { ...env, X509_CERT_DIR: empty });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /\[CERT_UNTRUSTED\]/);
     assert.match(result.stderr, /re-run with the -b option/);
@@ -133,7 +105,7 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
 
   it('-b bootstraps an empty X509_CERT_DIR from the server chain, shows the CA fingerprint, and matches native -b', async () => {
     const ours = freshDir(true);
-    const result = await runCli(['get-trustroots', ...server(), '-b'], { ...env, X509_CERT_DIR: ours });
+    const result = await runMyProxyWeb(['get-trustroots', ...server(), '-b'], { ...env, X509_CERT_DIR: ours });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^Bootstrapping MyProxy server root of trust\.\n/);
     assert.match(result.stderr, /New trusted MyProxy server: \/CN=localhost\n/);
@@ -151,14 +123,14 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
     const directory = freshDir(false);
     const password = `${fx.caUser!.password}\n`;
     const out = path.join(work, 'after-bootstrap.pem');
-    const bootstrap = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-b', '-o', out], { ...env, X509_CERT_DIR: directory }, password);
+    const bootstrap = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-b', '-o', out], { ...env, X509_CERT_DIR: directory }, password);
     assert.equal(bootstrap.code, 0, bootstrap.stderr);
     assert.match(bootstrap.stdout, new RegExp(`A credential has been received for user bob in ${out}\\.\\nTrust roots have been installed in ${directory}/\\.\\n`));
     assert.ok(bootstrap.stderr.includes(caFingerprint));
     assert.deepEqual([...trustFiles(directory).keys()], fx.trustFiles);
     assert.deepEqual(readdirSync(work).filter((n) => n.startsWith(`${path.basename(directory)}.`)), [], 'no temporary directory left');
 
-    const again = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out], { ...env, X509_CERT_DIR: directory }, password);
+    const again = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out], { ...env, X509_CERT_DIR: directory }, password);
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /Bootstrapping/);
     const native = await runNativeLogon(fx, { username: fx.caUser!.username, passphrase: fx.caUser!.password, outPath: path.join(work, 'native-after.pem'), env: { X509_CERT_DIR: directory } });
@@ -169,14 +141,14 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
     const directory = freshDir(true);
     const oracle = await nativeTool('myproxy-get-trustroots', [...server(), '-b'], directory);
     assert.equal(oracle.code, 0, oracle.stderr);
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', path.join(work, 'ours-native-trust.pem')], { ...env, X509_CERT_DIR: directory }, `${fx.caUser!.password}\n`);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', path.join(work, 'ours-native-trust.pem')], { ...env, X509_CERT_DIR: directory }, `${fx.caUser!.password}\n`);
     assert.equal(result.code, 0, result.stderr);
   });
 
   it('logon -T installs the trust roots from the first OK', async () => {
     const directory = freshCopyOfCa();
     const out = path.join(work, 'with-T.pem');
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-T', '-o', out], { ...env, X509_CERT_DIR: directory }, `${fx.caUser!.password}\n`);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-T', '-o', out], { ...env, X509_CERT_DIR: directory }, `${fx.caUser!.password}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Trust roots have been installed in /);
     assert.deepEqual([...trustFiles(directory).keys()], fx.trustFiles);
@@ -186,17 +158,17 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
 
   it('logon -N authenticates only, silently like the native tool; a wrong pass phrase fails', async () => {
     const out = path.join(work, 'never-written.pem');
-    const ok = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-N', '-o', out], env, `${fx.caUser!.password}\n`);
+    const ok = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-N', '-o', out], env, `${fx.caUser!.password}\n`);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, '');
     assert.equal(existsSync(out), false);
-    const bad = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-N'], env, 'wrong-password\n');
+    const bad = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-N'], env, 'wrong-password\n');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^Failed to receive credentials\.\nERROR from myproxy-server \(localhost:\d+\):\ninvalid password\n\[MYPROXY_AUTH_FAILED\]\n$/);
   });
 
   it('logon -n sends no pass phrase and reports the server\'s answer as myproxy-logon does', async () => {
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-n', '-o', path.join(work, 'n.pem')], env);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-n', '-o', path.join(work, 'n.pem')], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^Failed to receive credentials\.\nERROR from myproxy-server \(localhost:\d+\):\nno passphrase\nauthentication failed\n\[MYPROXY_AUTH_FAILED\]\n$/);
   });
@@ -207,7 +179,7 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
     const made = await runProcess('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', '/CN=x']);
     assert.equal(made.code, 0, made.stderr);
     const out = path.join(work, 'own.pem');
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-Q', csrPath, '-o', out], env, `${fx.caUser!.password}\n`);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-Q', csrPath, '-o', out], env, `${fx.caUser!.password}\n`);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(pemLabels(readFileSync(out, 'utf8')), ['CERTIFICATE']);
     assert.equal(statSync(out).mode & 0o777, 0o600);
@@ -217,7 +189,7 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
 
   it('logon --json prints the credential for scripts; EC keys are refused in CA mode with the server text', async () => {
     const out = path.join(work, 'json.pem');
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out, '--json', '-t', '2'], env, `${fx.caUser!.password}\n`);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out, '--json', '-t', '2'], env, `${fx.caUser!.password}\n`);
     assert.equal(result.code, 0, result.stderr);
     const parsed = JSON.parse(result.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(parsed), ['username', 'path', 'subject', 'issuer', 'notBefore', 'notAfter', 'isProxy']);
@@ -228,19 +200,19 @@ describe('trust roots and bootstrap (real myproxy-server, CA mode)', () => {
     const hours = (Date.parse(parsed.notAfter as string) - Date.now()) / 3600_000;
     assert.ok(hours > 1.9 && hours <= 2.01, `${hours} h`);
 
-    const ec = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', path.join(work, 'ec.pem'), '--key-type', 'ec-p256'], env, `${fx.caUser!.password}\n`);
+    const ec = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', path.join(work, 'ec.pem'), '--key-type', 'ec-p256'], env, `${fx.caUser!.password}\n`);
     assert.equal(ec.code, 1);
     assert.match(ec.stderr, /ERROR from myproxy-server \(localhost:\d+\):\nCertificate generation failure\.\n.*EC key.*\n\[MYPROXY_REJECTED\]\n$/);
   });
 
   it('MYPROXY_KEYBITS picks the RSA size; --help works for each command', async () => {
     const out = path.join(work, 'bits.pem');
-    const result = await runCli(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out], { ...env, MYPROXY_KEYBITS: '3072' }, `${fx.caUser!.password}\n`);
+    const result = await runMyProxyWeb(['logon', ...server(), '-l', fx.caUser!.username, '-S', '-o', out], { ...env, MYPROXY_KEYBITS: '3072' }, `${fx.caUser!.password}\n`);
     assert.equal(result.code, 0, result.stderr);
     const text = (await runProcess('openssl', ['x509', '-in', out, '-noout', '-text'])).stdout;
     assert.match(text, /Public-Key: \(3072 bit\)/);
     for (const command of ['logon', 'get-delegation', 'get-trustroots']) {
-      const help = await runCli([command, '--help'], env);
+      const help = await runMyProxyWeb([command, '--help'], env);
       assert.equal(help.code, 0);
       assert.match(help.stdout, new RegExp(`Syntax: myproxy-web ${command === 'get-delegation' ? 'logon' : command}`));
     }

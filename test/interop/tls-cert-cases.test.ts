@@ -10,7 +10,7 @@ import { utf8Decode, utf8Encode } from '../../shared/bytes/bytes.js';
 import { MyProxyWebError } from '../../shared/errors.js';
 import { connectTls, type TlsClientOptions } from '../../shared/tls/index.js';
 import { makeCertCases, type CertCases, type ServedCase } from '../fixtures/cert-cases.js';
-import { makeTestPki, startOpensslServer, type ServerHandle, type TestPki } from '../fixtures/openssl-server.js';
+import { makeTestPki, startOpensslServer, type ServerHandle, type TestPki, withServer } from '../fixtures/openssl-server.js';
 
 let pki: TestPki;
 let cases: CertCases;
@@ -26,16 +26,8 @@ after(async () => {
 /** s_server refuses to load SHA-1 signed or 1024-bit certificates above security level 0. */
 const WEAK_OK = ['-auth_level', '0', '-cipher', 'DEFAULT@SECLEVEL=0'];
 
-async function withServer<T>(served: ServedCase, weak: boolean, body: (server: ServerHandle) => Promise<T>): Promise<T> {
-  const server = await startOpensslServer({ cert: served.cert, key: served.key, chain: served.chain, args: weak ? WEAK_OK : [] });
-  try {
-    return await body(server);
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n--- server output ---\n${server.output()}`;
-    throw error;
-  } finally {
-    await server.stop();
-  }
+function serve<T>(served: ServedCase, weak: boolean, body: (server: ServerHandle) => Promise<T>): Promise<T> {
+  return withServer(startOpensslServer({ cert: served.cert, key: served.key, chain: served.chain, args: weak ? WEAK_OK : [] }), body);
 }
 
 async function handshake(port: number, options: Partial<TlsClientOptions> = {}) {
@@ -74,7 +66,7 @@ const CASES: Case[] = [
 describe('openssl s_server serving broken certificates', () => {
   for (const c of CASES) {
     test(`${c.name} -> ${c.code}`, async () => {
-      await withServer(c.served(), c.weak ?? false, async (server) => {
+      await serve(c.served(), c.weak ?? false, async (server) => {
         await assert.rejects(handshake(server.port, c.options?.()), (error: unknown) => {
           assert.ok(error instanceof MyProxyWebError, String(error));
           assert.equal(error.code, c.code, error.message);
@@ -91,7 +83,7 @@ describe('openssl s_server serving broken certificates', () => {
 
 describe('valid shapes are still accepted', () => {
   test('unordered chain with an unrelated extra certificate', async () => {
-    await withServer(cases.unordered, false, async (server) => {
+    await serve(cases.unordered, false, async (server) => {
       const tls = await handshake(server.port);
       assert.equal(tls.peerCertificates.length, 4);
       await tls.write(utf8Encode('abc\n'));

@@ -11,7 +11,7 @@ import { utf8Decode, utf8Encode } from '../../shared/bytes/bytes.js';
 import { MyProxyWebError } from '../../shared/errors.js';
 import { connectTls, type ClientCertificate, type TlsClientOptions, type TlsConnection } from '../../shared/tls/index.js';
 import { importClientKey, makeClientPki, type ClientPki } from '../fixtures/client-pki.js';
-import { makeTestPki, startGnutlsServer, startOpensslServer, type ServerHandle, type TestPki } from '../fixtures/openssl-server.js';
+import { makeTestPki, startGnutlsServer, startOpensslServer, type TestPki, withServer } from '../fixtures/openssl-server.js';
 
 let pki: TestPki;
 let clients: ClientPki;
@@ -24,18 +24,6 @@ before(async () => {
 after(async () => {
   await pki?.cleanup();
 });
-
-async function withServer<T>(server: Promise<ServerHandle>, body: (server: ServerHandle) => Promise<T>): Promise<T> {
-  const handle = await server;
-  try {
-    return await body(handle);
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n--- server output ---\n${handle.output()}`;
-    throw error;
-  } finally {
-    await handle.stop();
-  }
-}
 
 async function connect(port: number, options: Partial<TlsClientOptions> = {}): Promise<TlsConnection> {
   const tcp = await connectTcp({ host: '127.0.0.1', port });

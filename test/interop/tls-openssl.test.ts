@@ -19,8 +19,8 @@ import {
   startTcpServer,
   type KeyPair,
   type OpensslServerOptions,
-  type ServerHandle,
   type TestPki,
+  withServer,
 } from '../fixtures/openssl-server.js';
 import { splitRecords, type FlightRecord } from '../fixtures/mitm-proxy.js';
 
@@ -70,18 +70,6 @@ before(async () => {
 after(async () => {
   await pki?.cleanup();
 });
-
-async function withServer<T>(server: Promise<ServerHandle>, body: (server: ServerHandle) => Promise<T>): Promise<T> {
-  const handle = await server;
-  try {
-    return await body(handle);
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n--- server output ---\n${handle.output()}`;
-    throw error;
-  } finally {
-    await handle.stop();
-  }
-}
 
 async function connect(port: number, options: Partial<TlsClientOptions> = {}, record = false): Promise<{ tls: TlsConnection; wire: RecordingChannel | undefined }> {
   const tcp = await connectTcp({ host: '127.0.0.1', port });

@@ -13,7 +13,7 @@ import { MyProxyWebError } from '../../shared/errors.js';
 import { connectTls, type TlsClientOptions, type TlsConnection } from '../../shared/tls/index.js';
 import type { ByteChannel } from '../../shared/transport/channel.js';
 import { makeClientPki, type ClientPki } from '../fixtures/client-pki.js';
-import { makeTestPki, startGnutlsServer, startOpensslServer, startTcpServer, type KeyPair, type ServerHandle, type TestPki } from '../fixtures/openssl-server.js';
+import { makeTestPki, startGnutlsServer, startOpensslServer, startTcpServer, type KeyPair, type TestPki, withServer } from '../fixtures/openssl-server.js';
 
 let pki: TestPki;
 let clients: ClientPki;
@@ -26,18 +26,6 @@ before(async () => {
 after(async () => {
   await pki?.cleanup();
 });
-
-async function withServer<T>(server: Promise<ServerHandle>, body: (server: ServerHandle) => Promise<T>): Promise<T> {
-  const handle = await server;
-  try {
-    return await body(handle);
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n--- server output ---\n${handle.output()}`;
-    throw error;
-  } finally {
-    await handle.stop();
-  }
-}
 
 /** Records what we send so tests can look at record sizes. */
 class SentRecorder implements ByteChannel {
