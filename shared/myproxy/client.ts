@@ -4,10 +4,11 @@
  */
 import { MyProxyWebError, toMyProxyWebError } from '../errors.js';
 import { createProxyCsr } from '../pki/csr.js';
-import { type Credential, describeCertificate } from '../pki/credential.js';
-import { exportSpki, generateKeyPair, isEcKey, KEY_TYPES, samePublicKey, type KeyType } from '../pki/keys.js';
+import type { Credential } from '../pki/credential.js';
+import { exportSpki, generateKeyPair, isEcKey, KEY_TYPES, type KeyType } from '../pki/keys.js';
 import { connectTls, type ClientCertificate, type TlsConnection } from '../tls/index.js';
 import type { RenewalCredential } from './authorization.js';
+import { checkIssuedChain } from './issued.js';
 import type { ByteChannel } from '../transport/channel.js';
 import { MyProxyCommand, serializeRequest } from './codec.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegationExchange } from './logon.js';
@@ -248,22 +249,9 @@ async function run(options: LogonOptions, open: OpenChannels): Promise<LogonResu
   const { keyPair, ourSpki } = await keyed;
 
   // 5. The credential: the issued certificate must carry our public key.
-  const [issued, ...chain] = certificates;
-  if (!issued) throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the server returned no certificate');
-  const description = describeCertificate(issued);
-  if (!samePublicKey(description.publicKeySpki, ourSpki)) {
-    throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the issued certificate does not carry the public key we sent');
-  }
-  for (const der of chain) describeCertificate(der); // every chain entry must at least parse
   const credential: LogonResult = {
-    certificate: issued,
-    chain,
+    ...checkIssuedChain(certificates, ourSpki, 'we sent'),
     privateKey: keyPair.privateKey,
-    subject: description.subject,
-    issuer: description.issuer,
-    notBefore: description.notBefore,
-    notAfter: description.notAfter,
-    isProxy: description.isProxy,
     ...(options.trustedCerts ? { trustRoots: parseTrustRoots(exchange.firstResponse) } : {}),
   };
   step('done');

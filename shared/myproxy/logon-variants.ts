@@ -3,10 +3,9 @@
  * only, no key), and authentication only (-N: request and first OK, no certificate).
  */
 import { MyProxyWebError } from '../errors.js';
-import { describeCertificate } from '../pki/credential.js';
 import { ensurePkijsEngine } from '../pki/engine.js';
-import { samePublicKey } from '../pki/keys.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, explainKeyRefusal, type LogonOptions, validateLogonOptions } from './client.js';
+import { checkIssuedChain } from './issued.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, getDelegationExchange, type DelegationRequest } from './logon.js';
 import type { TlsConnection } from '../tls/index.js';
 import { withMyProxyConnection } from './session.js';
@@ -94,21 +93,8 @@ export async function logonWithCsr(options: LogonRequestOptions & { csr: Uint8Ar
   ).catch(async (error: unknown) => {
     throw explainKeyRefusal(error, await importForCheck(requestSpki));
   });
-  const [issued, ...chain] = exchange.chain;
-  if (!issued) throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the server returned no certificate');
-  const description = describeCertificate(issued);
-  if (!samePublicKey(description.publicKeySpki, requestSpki)) {
-    throw new MyProxyWebError('MYPROXY_PROTOCOL_ERROR', 'the issued certificate does not carry the public key of the certificate request');
-  }
-  for (const der of chain) describeCertificate(der);
   return {
-    certificate: issued,
-    chain,
-    subject: description.subject,
-    issuer: description.issuer,
-    notBefore: description.notBefore,
-    notAfter: description.notAfter,
-    isProxy: description.isProxy,
+    ...checkIssuedChain(exchange.chain, requestSpki, 'of the certificate request'),
     ...(options.trustedCerts ? { trustRoots: parseTrustRoots(exchange.firstResponse) } : {}),
   };
 }
