@@ -9,11 +9,12 @@
  * (other sections kept); BENCH_NO_WRITE=1 prints only.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMyProxyServer } from '../test/fixtures/myproxy-server.js';
+import { percentile, replaceSection } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -33,22 +34,6 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv, input: s
     });
     child.stdin.end(input);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-function replaceSection(file: string, heading: string, body: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const start = text.indexOf(`\n${heading}\n`);
-  if (start < 0) {
-    writeFileSync(file, `${text.replace(/\n*$/, '\n')}\n${heading}\n\n${body}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + heading.length + 1);
-  writeFileSync(file, `${text.slice(0, start)}\n${heading}\n\n${body}${next < 0 ? '' : text.slice(next)}`);
 }
 
 // bin/myproxy-web.js falls back to the unbundled build/cli/ when that is newer than the bundle.

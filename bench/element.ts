@@ -8,7 +8,7 @@
  *   same run; medians of N runs each, and their ratio (budget <= 1.0).
  * Prints a Markdown section and writes it under "## Element" in docs/PERFORMANCE.md (other sections kept).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../playwright.config.js';
 import { startDemoStack } from '../test/fixtures/demo-stack.js';
 import { runProcess } from '../test/fixtures/process.js';
+import { replaceSection } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10);
@@ -31,17 +32,6 @@ const median = (values: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-
-function replaceSection(file: string, heading: string, body: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const start = text.indexOf(`\n${heading}\n`);
-  if (start < 0) {
-    writeFileSync(file, `${text.replace(/\n*$/, '\n')}\n${heading}\n\n${body}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + heading.length + 1);
-  writeFileSync(file, `${text.slice(0, start)}\n${heading}\n\n${body}${next < 0 ? '' : text.slice(next)}`);
-}
 
 function gzipSize(file: string): { raw: number; gzip: number } {
   const bytes = readFileSync(path.join(root, file));

@@ -11,7 +11,7 @@
  * Prints a Markdown section and writes it under "## TLS" in docs/PERFORMANCE.md (other sections kept).
  * BENCH_RUNS (pairs, default 60) and BENCH_NO_WRITE=1 (print only) tune it.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -23,6 +23,7 @@ import { pemCertificates } from '../shared/pki/pem.js';
 import { connectTls } from '../shared/tls/index.js';
 import { startMyProxyServer } from '../test/fixtures/myproxy-server.js';
 import { makeTestPki, startOpensslServer } from '../test/fixtures/openssl-server.js';
+import { percentile, replaceSection } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
@@ -41,11 +42,6 @@ interface PairStats {
   ours: { median: number; p90: number };
   node: { median: number; p90: number };
   ratio: { median: number; p25: number; p75: number };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function oursOnce(target: Target, trustRoots: Uint8Array[]): () => Promise<void> {
@@ -118,17 +114,6 @@ async function bundleSize(external: string[]): Promise<{ raw: number; gzip: numb
   });
   const code = result.outputFiles[0]!.contents;
   return { raw: code.length, gzip: gzipSync(code, { level: 9 }).length };
-}
-
-function replaceSection(file: string, heading: string, body: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const start = text.indexOf(`\n${heading}\n`);
-  if (start < 0) {
-    writeFileSync(file, `${text.replace(/\n*$/, '\n')}\n${heading}\n\n${body}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + heading.length + 1);
-  writeFileSync(file, `${text.slice(0, start)}\n${heading}\n\n${body}${next < 0 ? '' : text.slice(next)}`);
 }
 
 /** Where the time goes, from the last profile (`node --cpu-prof` over a loop of handshakes against s_server). */
